@@ -1,0 +1,139 @@
+import { lastValueFrom, map, Observable, toArray, type Subscription } from 'rxjs'
+import type { Readable } from 'stream'
+import WebSocket from 'ws'
+import { ChannelError } from '../errors'
+import { toReadable } from '../node/readable'
+import { channelUrl } from '../protocol/channel-url'
+import { CloseCode } from '../protocol/close-codes'
+import type { StreamChannelRef } from '../protocol/refs'
+import { openSocket, type ConnectOptions } from '../socket/connect'
+import { socketFrames } from '../socket/frames'
+import { channelErrorFrom } from './close-error'
+import { Inbox } from './inbox'
+
+export interface ChannelEndOptions {
+  /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
+  readonly engineUrl: string
+  readonly connect?: ConnectOptions
+}
+
+/** Chunks kept unread before the reader stops reading its socket. */
+const HIGH_WATER_FRAMES = 16
+const LOW_WATER_FRAMES = 4
+
+/**
+ * The read end of a channel. `chunks$` (binary data) and `messages$` (text side messages)
+ * are the core; `stream`, `onMessage` and `readAll` are built on them. The socket opens on
+ * the first subscription to either stream, is paused while unread chunks pile up, and is
+ * released when every subscriber has left. A clean end completes both streams; an aborted
+ * writer, a lost connection or a refused key makes both error with a {@link ChannelError}.
+ */
+export class ChannelReader {
+  /** Binary chunks in order; completes on a clean end, errors on an abort. */
+  readonly chunks$: Observable<Buffer>
+  /** Text messages in order; ends with `chunks$`. */
+  readonly messages$: Observable<string>
+
+  private readonly chunkInbox: Inbox<Buffer>
+  private readonly messageInbox: Inbox<string>
+  private ws?: WebSocket
+  private connection?: Subscription
+  private socketPaused = false
+  private ended = false
+  private nodeStream?: Readable
+
+  constructor(
+    readonly ref: StreamChannelRef,
+    private readonly options: ChannelEndOptions,
+  ) {
+    if (ref.direction !== 'read') throw new ChannelError('channel_refused', 'a ChannelReader needs a ref with direction "read"')
+    const hooks = {
+      onDemand: () => this.connect(),
+      onAbandoned: () => this.releaseIfAbandoned(),
+      onBacklog: () => this.pace(),
+    }
+    this.chunkInbox = new Inbox<Buffer>(hooks, (chunk) => chunk.length)
+    this.messageInbox = new Inbox<string>(hooks, (message) => message.length)
+    this.chunks$ = this.chunkInbox.values$
+    this.messages$ = this.messageInbox.values$
+  }
+
+  /** A Node Readable of the chunks (`for await` works); backpressure pauses the socket. */
+  get stream(): Readable {
+    return (this.nodeStream ??= toReadable(this.chunkInbox))
+  }
+
+  /** Calls `callback` for each text message; returns a function that stops it. */
+  onMessage(callback: (message: string) => void, onError?: (error: ChannelError) => void): () => void {
+    const subscription = this.messages$.subscribe({
+      next: callback,
+      error: (error: ChannelError) => onError?.(error),
+    })
+    return () => subscription.unsubscribe()
+  }
+
+  /** Every chunk until the end, concatenated; rejects if the stream does not end cleanly. */
+  readAll(): Promise<Buffer> {
+    return lastValueFrom(this.chunks$.pipe(toArray(), map((chunks) => Buffer.concat(chunks))))
+  }
+
+  /** Stops reading: the writer learns that the reader has gone; both streams complete. */
+  close(): void {
+    this.finish()
+    this.connection?.unsubscribe()
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(CloseCode.Normal, 'reader closed')
+    else this.ws?.terminate()
+  }
+
+  /** A reader placed in a payload travels as its ref. */
+  toJSON(): StreamChannelRef {
+    return this.ref
+  }
+
+  private connect(): void {
+    if (this.connection || this.ended) return
+    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect).subscribe({
+      next: (ws) => this.attach(ws),
+      error: (error: unknown) => this.finish(channelErrorFrom(error)),
+    })
+  }
+
+  private attach(ws: WebSocket): void {
+    this.ws = ws
+    this.connection?.add(
+      socketFrames(ws).subscribe({
+        next: (frame) => {
+          if (frame.binary) this.chunkInbox.push(frame.data)
+          else this.messageInbox.push(frame.data.toString('utf8'))
+        },
+        complete: () => this.finish(),
+        error: (error: unknown) => this.finish(channelErrorFrom(error)),
+      }),
+    )
+    this.pace()
+  }
+
+  private pace(): void {
+    const ws = this.ws
+    if (!ws || ws.readyState !== WebSocket.OPEN) return
+    const backlog = this.chunkInbox.backlogLength
+    if (!this.socketPaused && backlog >= HIGH_WATER_FRAMES) {
+      this.socketPaused = true
+      ws.pause()
+    } else if (this.socketPaused && backlog <= LOW_WATER_FRAMES) {
+      this.socketPaused = false
+      ws.resume()
+    }
+  }
+
+  private releaseIfAbandoned(): void {
+    if (this.chunkInbox.subscriberCount === 0 && this.messageInbox.subscriberCount === 0) this.close()
+  }
+
+  private finish(error?: ChannelError): void {
+    if (this.ended) return
+    this.ended = true
+    this.chunkInbox.end(error)
+    this.messageInbox.end(error)
+  }
+}

@@ -1,0 +1,206 @@
+import { AsyncSubject, Subject, type Observable, type Observer, type Subscription } from 'rxjs'
+import type { Writable } from 'stream'
+import type WebSocket from 'ws'
+import { ChannelError } from '../errors'
+import type { FlowSink } from '../flow/sink'
+import { toWritable } from '../node/writable'
+import { channelUrl } from '../protocol/channel-url'
+import { CloseCode } from '../protocol/close-codes'
+import type { StreamChannelRef } from '../protocol/refs'
+import { binaryFrame, textFrame, type Frame } from '../socket/frame'
+import { openSocket } from '../socket/connect'
+import { socketFrames } from '../socket/frames'
+import { FrameSender } from '../socket/sender'
+import { channelErrorFrom } from './close-error'
+import type { ChannelEndOptions } from './reader'
+
+/** Binary data is sent in frames of at most this size, so a frame count bounds memory. */
+export const FRAME_SIZE = 64 * 1024
+/** Bytes queued or in flight above which the writer reports itself saturated. */
+const HIGH_WATER_BYTES = 1024 * 1024
+const LOW_WATER_BYTES = 256 * 1024
+
+type Ending = { readonly clean: true } | { readonly clean: false; readonly error: ChannelError }
+
+/**
+ * The write end of a channel. `chunks` (an Observer of binary data with flow control) and
+ * `messages` (an Observer of text) are the core; `stream`, `sendMessage` and `close` are
+ * built on them. The socket opens on first use; ending the writer always connects, so the
+ * reader learns of the end even when nothing was written. `closed$` completes once the
+ * engine has everything, and errors if the reader went away or the socket failed.
+ */
+export class ChannelWriter {
+  /** Binary data: `next` writes, `complete` ends cleanly, `error` aborts (the reader errors). */
+  readonly chunks: FlowSink<Uint8Array>
+  /** Text side messages: `next` sends one; `error` aborts the channel; `complete` does nothing. */
+  readonly messages: Observer<string>
+
+  private readonly pending: Frame[] = []
+  private pendingBytes = 0
+  private sender?: FrameSender
+  private connection?: Subscription
+  private ending?: Ending
+  private failure?: ChannelError
+  private wasSaturated = false
+  private readonly drain = new Subject<void>()
+  private readonly closed = new AsyncSubject<void>()
+  private nodeStream?: Writable
+
+  constructor(
+    readonly ref: StreamChannelRef,
+    private readonly options: ChannelEndOptions,
+  ) {
+    if (ref.direction !== 'write') throw new ChannelError('channel_refused', 'a ChannelWriter needs a ref with direction "write"')
+    const writer = this
+    this.chunks = {
+      next: (chunk) => this.write(chunk),
+      error: (error: unknown) => this.abort(error),
+      complete: () => this.close(),
+      get saturated() {
+        return writer.saturated
+      },
+      drain$: this.drain.asObservable(),
+      closed$: this.closed.asObservable(),
+    }
+    this.messages = {
+      next: (message) => this.sendMessage(message),
+      error: (error: unknown) => this.abort(error),
+      complete: () => undefined,
+    }
+  }
+
+  /** Completes when the end has reached the engine; errors if the channel failed. */
+  get closed$(): Observable<void> {
+    return this.closed.asObservable()
+  }
+
+  /** A Node Writable: `write()` returns false while saturated and `'drain'` follows. */
+  get stream(): Writable {
+    return (this.nodeStream ??= toWritable(this.chunks))
+  }
+
+  /** True while more than the high-water mark is queued or in flight. */
+  get saturated(): boolean {
+    return this.bufferedBytes > HIGH_WATER_BYTES
+  }
+
+  get bufferedBytes(): number {
+    return this.pendingBytes + (this.sender?.inflightBytes ?? 0)
+  }
+
+  /** Writes binary data, split into frames of at most 64 KiB. */
+  write(chunk: Uint8Array): void {
+    if (!this.accepting()) return
+    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    for (let offset = 0; offset < data.length; offset += FRAME_SIZE) {
+      this.enqueue(binaryFrame(data.subarray(offset, offset + FRAME_SIZE)))
+    }
+  }
+
+  /** Sends a text message, in order with the binary data around it. */
+  sendMessage(message: string): void {
+    if (this.accepting()) this.enqueue(textFrame(message))
+  }
+
+  /** Ends the stream cleanly after everything written so far. */
+  close(): void {
+    if (this.ending || this.failure) return
+    this.ending = { clean: true }
+    this.connect()
+    this.endIfReady()
+  }
+
+  /** Ends the stream with an error: the reader's streams fail with `writer_aborted`. */
+  abort(reason?: unknown): void {
+    if (this.ending || this.failure) return
+    const message = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason)
+    this.ending = { clean: false, error: new ChannelError('writer_aborted', `writer aborted: ${message}`, { cause: reason }) }
+    this.pending.length = 0
+    this.pendingBytes = 0
+    this.connect()
+    this.endIfReady()
+  }
+
+  /** A writer placed in a payload travels as its ref. */
+  toJSON(): StreamChannelRef {
+    return this.ref
+  }
+
+  private accepting(): boolean {
+    return this.ending === undefined && this.failure === undefined
+  }
+
+  private enqueue(frame: Frame): void {
+    this.connect()
+    if (this.sender) {
+      this.sender.next(frame)
+    } else {
+      // Not connected yet: keep a copy, since the caller may reuse its buffer once we return.
+      const kept = frame.binary ? binaryFrame(Buffer.from(frame.data)) : frame
+      this.pending.push(kept)
+      this.pendingBytes += kept.data.length
+    }
+    if (this.saturated) this.wasSaturated = true
+  }
+
+  private connect(): void {
+    if (this.connection) return
+    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect).subscribe({
+      next: (ws) => this.attach(ws),
+      error: (error: unknown) => this.fail(channelErrorFrom(error)),
+    })
+  }
+
+  private attach(ws: WebSocket): void {
+    const sender = new FrameSender(ws)
+    this.sender = sender
+    this.connection?.add(sender.written$.subscribe(() => this.onWritten()))
+    this.connection?.add(
+      socketFrames(ws).subscribe({
+        complete: () => this.onSocketClosed(),
+        error: (error: unknown) => this.onSocketClosed(channelErrorFrom(error)),
+      }),
+    )
+    for (const frame of this.pending) sender.next(frame)
+    this.pending.length = 0
+    this.pendingBytes = 0
+    this.endIfReady()
+  }
+
+  private endIfReady(): void {
+    const sender = this.sender
+    if (!sender || !this.ending) return
+    if (this.ending.clean) sender.complete()
+    else sender.close(CloseCode.WriterAborted, this.ending.error.message)
+  }
+
+  private onWritten(): void {
+    if (this.wasSaturated && this.bufferedBytes <= LOW_WATER_BYTES) {
+      this.wasSaturated = false
+      this.drain.next()
+    }
+  }
+
+  private onSocketClosed(error?: ChannelError): void {
+    if (this.ending?.clean === false) this.fail(this.ending.error)
+    else if (error !== undefined) this.fail(error)
+    else if (this.ending?.clean) this.succeed()
+    else this.fail(new ChannelError('channel_closed', 'the engine closed the channel before the writer ended it'))
+  }
+
+  private succeed(): void {
+    this.connection?.unsubscribe()
+    this.closed.next()
+    this.closed.complete()
+  }
+
+  private fail(error: ChannelError): void {
+    if (this.failure) return
+    this.failure = error
+    this.pending.length = 0
+    this.pendingBytes = 0
+    this.connection?.unsubscribe()
+    this.sender?.close(CloseCode.WriterAborted, error.message)
+    this.closed.error(error)
+  }
+}

@@ -1,0 +1,150 @@
+import type { Subscription } from 'rxjs'
+import WebSocket from 'ws'
+import { CloseCode } from '../protocol/close-codes'
+import type { ChannelDirection } from '../protocol/refs'
+import { closeReason, type Frame } from '../socket/frame'
+import { socketFrames, SocketClosedError } from '../socket/frames'
+import { FrameSender } from '../socket/sender'
+import type { Logger } from '../log'
+
+type WriterEnd = { readonly clean: true } | { readonly clean: false; readonly code: number; readonly reason: string }
+
+/**
+ * Connects the writer socket of one channel to its reader socket. The writer's frames are an
+ * Observable; the reader's socket is a {@link FrameSender}. At most `bufferSize` frames are
+ * held (queued here plus in flight to the reader); beyond that the writer's socket is paused,
+ * so TCP backpressure reaches the writer. Either end may connect first.
+ */
+export class ChannelRelay {
+  private readonly backlog: Frame[] = []
+  private writer?: { ws: WebSocket; frames: Subscription }
+  private reader?: { ws: WebSocket; sender: FrameSender; subscriptions: Subscription }
+  private writerEnd?: WriterEnd
+  private writerPaused = false
+  private finished = false
+
+  constructor(
+    readonly channelId: string,
+    private readonly bufferSize: number,
+    private readonly logger: Logger,
+    private readonly onFinished: () => void,
+  ) {}
+
+  /** Frames held by the engine for this channel right now. */
+  get heldFrames(): number {
+    return this.backlog.length + (this.reader?.sender.inflightFrames ?? 0)
+  }
+
+  isTaken(direction: ChannelDirection): boolean {
+    return direction === 'write' ? this.writer !== undefined || this.writerEnd !== undefined : this.reader !== undefined
+  }
+
+  attachWriter(ws: WebSocket): void {
+    const frames = socketFrames(ws).subscribe({
+      next: (frame) => this.onWriterFrame(frame),
+      complete: () => this.onWriterEnd({ clean: true }),
+      error: (error: unknown) =>
+        this.onWriterEnd({ clean: false, code: CloseCode.WriterAborted, reason: writerAbortReason(error) }),
+    })
+    this.writer = { ws, frames }
+  }
+
+  attachReader(ws: WebSocket): void {
+    const sender = new FrameSender(ws)
+    const subscriptions = sender.written$.subscribe(() => this.pump())
+    // A reader sends no data; its frames are ignored, its close means it has gone away.
+    subscriptions.add(
+      socketFrames(ws).subscribe({
+        complete: () => this.onReaderGone('reader closed the channel'),
+        error: (error: unknown) => this.onReaderGone(`reader disconnected: ${describe(error)}`),
+      }),
+    )
+    this.reader = { ws, sender, subscriptions }
+    this.pump()
+  }
+
+  /** Closes both ends with `code`: used when the engine shuts down or the channel is dropped. */
+  abort(code: number, reason: string): void {
+    this.writer?.frames.unsubscribe()
+    this.reader?.subscriptions.unsubscribe()
+    closeSocket(this.writer?.ws, code, reason)
+    closeSocket(this.reader?.ws, code, reason)
+    this.finish()
+  }
+
+  private onWriterFrame(frame: Frame): void {
+    this.backlog.push(frame)
+    this.pump()
+  }
+
+  private onWriterEnd(end: WriterEnd): void {
+    this.writerEnd = end
+    this.writer?.frames.unsubscribe()
+    if (!end.clean) this.logger.debug(`channel ${this.channelId}: ${end.reason}`)
+    this.pump()
+  }
+
+  private onReaderGone(reason: string): void {
+    this.reader?.subscriptions.unsubscribe()
+    this.backlog.length = 0
+    if (this.writer && this.writerEnd === undefined) {
+      this.writer.frames.unsubscribe()
+      closeSocket(this.writer.ws, CloseCode.ReaderGone, reason)
+    }
+    this.finish()
+  }
+
+  /** Moves held frames to the reader, ends it after the last one, and paces the writer. */
+  private pump(): void {
+    const reader = this.reader
+    if (reader && reader.sender.open) {
+      while (this.backlog.length > 0) reader.sender.next(this.backlog.shift() as Frame)
+      if (this.writerEnd && !this.finished) {
+        reader.subscriptions.unsubscribe()
+        if (this.writerEnd.clean) reader.sender.complete()
+        else reader.sender.close(this.writerEnd.code, this.writerEnd.reason)
+        this.finish()
+        return
+      }
+    }
+    this.pace()
+  }
+
+  private pace(): void {
+    const ws = this.writer?.ws
+    if (!ws || this.writerEnd) return
+    const held = this.heldFrames
+    if (!this.writerPaused && held >= this.bufferSize) {
+      this.writerPaused = true
+      ws.pause()
+    } else if (this.writerPaused && held <= this.bufferSize >> 1) {
+      this.writerPaused = false
+      ws.resume()
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return
+    this.finished = true
+    this.onFinished()
+  }
+}
+
+function writerAbortReason(error: unknown): string {
+  if (error instanceof SocketClosedError) {
+    return error.closeCode === CloseCode.Abnormal
+      ? 'writer disconnected mid-stream'
+      : `writer aborted${error.reason ? `: ${error.reason}` : ` (close code ${error.closeCode})`}`
+  }
+  return `writer failed: ${describe(error)}`
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function closeSocket(ws: WebSocket | undefined, code: number, reason: string): void {
+  if (!ws) return
+  if (ws.readyState === WebSocket.OPEN) ws.close(code, closeReason(reason))
+  else if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
+}

@@ -1,0 +1,215 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'http'
+import type { AddressInfo } from 'net'
+import type { Duplex } from 'stream'
+import { timingSafeEqual } from 'crypto'
+import * as E from 'fp-ts/Either'
+import WebSocket, { WebSocketServer } from 'ws'
+import { stderrLogger, type Logger } from '../log'
+import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
+import { CloseCode } from '../protocol/close-codes'
+import { ChannelRegistry } from './channels'
+import { FunctionRegistry } from './function-registry'
+import { refuseUpgrade } from './http'
+import { InvocationRouter } from './invocation-router'
+import { WorkerConnection } from './worker-connection'
+import { serveWorker } from './worker-session'
+
+export const DEFAULT_ENGINE_PORT = 49134
+
+export interface EngineOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  readonly host?: string
+  /** Port to listen on; 0 picks a free one. Default 49134. */
+  readonly port?: number
+  readonly logger?: Logger
+  /** Largest control message a worker may send, in bytes. Default 16 MiB. */
+  readonly maxMessageBytes?: number
+  /** Largest frame on a channel socket, in bytes. Default 1 MiB (writers send 64 KiB frames). */
+  readonly maxFrameBytes?: number
+  /** How often the engine pings workers and drops those that did not answer the last ping. Default 30 s. */
+  readonly heartbeatMs?: number
+  /** Fail a worker's channels when it disconnects, as iii does. Default true. */
+  readonly dropChannelsOfGoneWorkers?: boolean
+}
+
+export interface EngineStats {
+  readonly workers: number
+  readonly functions: number
+  readonly channels: number
+  readonly pendingInvocations: number
+  readonly sockets: number
+}
+
+/** A running engine. */
+export interface Engine {
+  /** `ws://HOST:PORT`, the address workers connect to. */
+  readonly url: string
+  readonly port: number
+  stats(): EngineStats
+  /** Stops accepting, fails what is in flight with "engine shutting down", closes every socket. */
+  close(): Promise<void>
+}
+
+const SHUTDOWN_REASON = 'engine shutting down'
+const SHUTDOWN_GRACE_MS = 2_000
+
+/** Starts an engine: one HTTP server, one port, worker sockets on `/`, channel sockets on `/ws/channels/{id}`. */
+export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
+  const host = options.host ?? '127.0.0.1'
+  const logger = options.logger ?? stderrLogger('rx-channels engine')
+  const dropChannels = options.dropChannelsOfGoneWorkers ?? true
+  const channels = new ChannelRegistry(logger)
+  const functions = new FunctionRegistry()
+  const invocations = new InvocationRouter()
+  const workers = new Map<string, WorkerConnection>()
+  const sockets = new Set<WebSocket>()
+
+  const workerServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 16 * 1024 * 1024 })
+  const channelServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes ?? 1024 * 1024,
+    perMessageDeflate: false,
+  })
+  const telemetryServer = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
+
+  const track = (ws: WebSocket) => {
+    sockets.add(ws)
+    ws.on('error', (error) => logger.debug(`socket error: ${error.message}`))
+    ws.on('close', () => sockets.delete(ws))
+    const raw = (ws as unknown as { _socket?: { setNoDelay?(noDelay: boolean): void } })._socket
+    raw?.setNoDelay?.(true)
+  }
+
+  const retire = (previousWorkerId: string, token: string) => {
+    const previous = workers.get(previousWorkerId)
+    if (!previous) return
+    const expected = Buffer.from(previous.reattachToken)
+    const offered = Buffer.from(token)
+    if (expected.length === offered.length && timingSafeEqual(expected, offered)) previous.ws.terminate()
+    else logger.warn(`reattach to worker ${previousWorkerId} refused: wrong token`)
+  }
+
+  const acceptWorker = (ws: WebSocket) => {
+    track(ws)
+    const worker = new WorkerConnection(ws)
+    workers.set(worker.id, worker)
+    ws.on('pong', () => (worker.alive = true))
+    logger.info(`worker ${worker.id} connected`)
+    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire }).then(() => {
+      workers.delete(worker.id)
+      functions.removeWorker(worker)
+      const reason = `worker ${worker.id} disconnected`
+      invocations.workerGone(worker, reason)
+      if (dropChannels) channels.dropOwnedBy(worker.id, reason)
+      logger.info(reason)
+    })
+  }
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
+    let url: URL
+    try {
+      url = new URL(request.url ?? '/', 'http://engine')
+    } catch {
+      refuseUpgrade(socket, 400, 'malformed request URL')
+      return
+    }
+    if (url.pathname.startsWith(CHANNEL_PATH_PREFIX)) {
+      const parsed = parseChannelRequest(url)
+      if (E.isLeft(parsed)) {
+        refuseUpgrade(socket, parsed.left.status, parsed.left.reason)
+        return
+      }
+      const { channelId, key, direction } = parsed.right
+      const outcome = channels.authorize(channelId, direction, key)
+      if (!outcome.ok) {
+        refuseUpgrade(socket, outcome.status, outcome.reason)
+        return
+      }
+      channelServer.handleUpgrade(request, socket, head, (ws) => {
+        track(ws)
+        channels.attach(outcome.relay, direction, ws)
+      })
+    } else if (url.pathname === '/otel') {
+      // Telemetry from the official client: accepted and dropped (protocol section 5).
+      telemetryServer.handleUpgrade(request, socket, head, (ws) => track(ws))
+    } else if (url.pathname === '/') {
+      workerServer.handleUpgrade(request, socket, head, acceptWorker)
+    } else {
+      refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
+    }
+  }
+
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+    if (request.url === '/health') {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ status: 'ok', ...stats() }))
+      return
+    }
+    response.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' })
+    response.end('rx-channels engine: connect with a WebSocket\n')
+  }
+
+  const stats = (): EngineStats => ({
+    workers: workers.size,
+    functions: functions.size,
+    channels: channels.size,
+    pendingInvocations: invocations.size,
+    sockets: sockets.size,
+  })
+
+  const server = createServer(onRequest)
+  server.on('upgrade', onUpgrade)
+  server.on('clientError', (_error, socket) => socket.destroy())
+
+  const heartbeat = setInterval(() => {
+    for (const worker of workers.values()) {
+      if (!worker.alive) {
+        logger.warn(`worker ${worker.id} did not answer a ping; dropping it`)
+        worker.ws.terminate()
+        continue
+      }
+      worker.alive = false
+      worker.ws.ping()
+    }
+  }, options.heartbeatMs ?? 30_000)
+  heartbeat.unref()
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? DEFAULT_ENGINE_PORT, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  server.on('error', (error) => logger.error(`server error: ${error.message}`))
+  const port = (server.address() as AddressInfo).port
+  const urlHost = host.includes(':') ? `[${host}]` : host
+
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(heartbeat)
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+      channels.abortAll(CloseCode.GoingAway, SHUTDOWN_REASON)
+      for (const worker of workers.values()) invocations.workerGone(worker, SHUTDOWN_REASON)
+      for (const ws of sockets) {
+        if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GoingAway, SHUTDOWN_REASON)
+      }
+      await allClosed(sockets, SHUTDOWN_GRACE_MS)
+      server.closeAllConnections()
+      await serverClosed
+    })())
+
+  return { url: `ws://${urlHost}:${port}`, port, stats, close }
+}
+
+/** Waits for every socket to finish its close handshake, terminating stragglers after `graceMs`. */
+async function allClosed(sockets: Set<WebSocket>, graceMs: number): Promise<void> {
+  const pending = [...sockets].map(
+    (ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))),
+  )
+  const timer = setTimeout(() => sockets.forEach((ws) => ws.terminate()), graceMs)
+  await Promise.all(pending)
+  clearTimeout(timer)
+}

@@ -1,0 +1,1 @@
+export { startEngine, DEFAULT_ENGINE_PORT, type Engine, type EngineOptions, type EngineStats } from './engine'

@@ -1,0 +1,72 @@
+/**
+ * Every error rx-channels raises carries a stable `code` string, so callers can branch on
+ * it without parsing messages.
+ */
+export class RxChannelsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'RxChannelsError'
+  }
+}
+
+/** Codes an invocation may fail with; compatible peers use the same strings. */
+export type InvocationErrorCode =
+  | 'function_not_found'
+  | 'invocation_failed'
+  | 'invocation_stopped'
+  | 'TIMEOUT'
+  | 'connection_lost'
+  | 'shutdown'
+  | 'invalid_message'
+  | (string & {})
+
+/** A rejected `trigger()`: the code and message come from the engine or the callee. */
+export class InvocationError extends RxChannelsError {
+  constructor(
+    code: InvocationErrorCode,
+    message: string,
+    readonly function_id: string,
+    readonly stacktrace?: string,
+  ) {
+    super(code, `${code}: ${message}`)
+    this.name = 'InvocationError'
+  }
+}
+
+export type ChannelErrorCode =
+  /** The engine refused the upgrade: unknown channel, wrong key or malformed request. */
+  | 'channel_refused'
+  /** The writer aborted or disappeared mid-stream. */
+  | 'writer_aborted'
+  /** The reader went away before the writer finished. */
+  | 'reader_gone'
+  /** This end is already connected elsewhere. */
+  | 'end_taken'
+  /** The socket closed without a clean end for another reason. */
+  | 'channel_closed'
+  /** The end was used after it was closed. */
+  | 'channel_ended'
+
+/** A channel end failed; `closeCode` and `httpStatus` say what the socket reported. */
+export class ChannelError extends RxChannelsError {
+  constructor(
+    code: ChannelErrorCode,
+    message: string,
+    readonly details: { readonly closeCode?: number; readonly httpStatus?: number; readonly cause?: unknown } = {},
+  ) {
+    super(code, message, { cause: details.cause })
+    this.name = 'ChannelError'
+  }
+}
+
+/** The worker client could not do what was asked of it (bad arguments, registration refused). */
+export class WorkerError extends RxChannelsError {
+  constructor(code: 'invalid_argument' | 'registration_rejected' | 'shutdown', message: string) {
+    super(code, message)
+    this.name = 'WorkerError'
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * WebSocket close codes on channel sockets. 1000 is the only clean end; every other code
+ * is an error on the end that receives it, so a reader never mistakes an abort for an end.
+ */
+export const CloseCode = {
+  /** The writer finished; every frame before it was delivered. */
+  Normal: 1000,
+  /** The engine is shutting down. */
+  GoingAway: 1001,
+  /** No status in the close frame. An iii engine ends every reader this way, clean or not. */
+  NoStatus: 1005,
+  /** The TCP connection dropped without a close frame. */
+  Abnormal: 1006,
+  /** A frame over the configured size limit. */
+  TooBig: 1009,
+  /** The writer aborted or vanished mid-stream. */
+  WriterAborted: 1011,
+  /** The reader went away before the writer finished: further writes are refused. */
+  ReaderGone: 4410,
+  /** This end of the channel is already connected elsewhere. */
+  EndTaken: 4409,
+} as const
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** Close codes that mean "the stream ended complete". 1005 is accepted for iii engines. */
+export function isCleanClose(code: number): boolean {
+  return code === CloseCode.Normal || code === CloseCode.NoStatus
+}

@@ -1,0 +1,104 @@
+import * as t from 'io-ts'
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+
+/** Why a text frame is not a message we can act on. */
+export type DecodeFailure =
+  | { readonly kind: 'invalid_json'; readonly reason: string }
+  | { readonly kind: 'not_a_message'; readonly reason: string }
+  | { readonly kind: 'unknown_type'; readonly type: string; readonly reason: string }
+  | {
+      readonly kind: 'invalid_fields'
+      readonly type: string
+      readonly reason: string
+      /** Present when the bad frame still names an invocation the sender waits on. */
+      readonly invocation_id?: string
+    }
+
+type CodecTable = Readonly<Record<string, t.Mixed>>
+type MessageOf<Table extends CodecTable> = t.TypeOf<Table[keyof Table]>
+
+const MessageEnvelope = t.type({ type: t.string })
+
+/** Renders io-ts errors as `path: expected X, got Y`, with the path to each bad field. */
+export function describeErrors(errors: t.Errors, limit = 3): string {
+  const lines = errors.slice(0, limit).map((error) => {
+    const path = error.context
+      .filter((entry, index) => entry.key !== '' && !isCombinator(error.context[index - 1]?.type))
+      .map((entry) => entry.key)
+      .join('.')
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'value'
+    return `${path || '(root)'}: expected ${expected}, got ${preview(error.value)}`
+  })
+  const more = errors.length > limit ? ` (+${errors.length - limit} more)` : ''
+  return lines.join('; ') + more
+}
+
+// Intersection and union members are indexed in the context, but those indices are not fields.
+function isCombinator(type: t.Decoder<unknown, unknown> | undefined): boolean {
+  return type instanceof t.IntersectionType || type instanceof t.UnionType
+}
+
+function preview(value: unknown): string {
+  if (value === undefined) return 'undefined'
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
+function parseJson(text: string): E.Either<DecodeFailure, unknown> {
+  return E.tryCatch(
+    () => JSON.parse(text) as unknown,
+    (error) => ({ kind: 'invalid_json', reason: (error as Error).message }),
+  )
+}
+
+/**
+ * Builds a decoder for JSON text frames whose `type` field selects a codec from `table`.
+ * The only place raw JSON becomes a typed message; failures are values, never exceptions.
+ */
+export function messageDecoder<Table extends CodecTable>(
+  table: Table,
+): (text: string) => E.Either<DecodeFailure, MessageOf<Table>> {
+  return (text) =>
+    pipe(
+      parseJson(text),
+      E.chain((json) =>
+        pipe(
+          MessageEnvelope.decode(json),
+          E.mapLeft(
+            (): DecodeFailure => ({
+              kind: 'not_a_message',
+              reason: 'expected a JSON object with a string "type" field',
+            }),
+          ),
+          E.chain(({ type }) => {
+            const codec = Object.prototype.hasOwnProperty.call(table, type) ? table[type] : undefined
+            if (codec === undefined) {
+              return E.left<DecodeFailure>({ kind: 'unknown_type', type, reason: `unknown message type "${type}"` })
+            }
+            return pipe(
+              codec.decode(json) as t.Validation<MessageOf<Table>>,
+              E.mapLeft(
+                (errors): DecodeFailure => ({
+                  kind: 'invalid_fields',
+                  type,
+                  reason: `invalid ${type}: ${describeErrors(errors)}`,
+                  ...invocationIdOf(json),
+                }),
+              ),
+            )
+          }),
+        ),
+      ),
+    )
+}
+
+function invocationIdOf(json: unknown): { invocation_id?: string } {
+  const id = (json as { invocation_id?: unknown }).invocation_id
+  return typeof id === 'string' ? { invocation_id: id } : {}
+}
+
+/** Human-readable reason for a decode failure. */
+export function failureReason(failure: DecodeFailure): string {
+  return failure.kind === 'invalid_json' ? `invalid JSON: ${failure.reason}` : failure.reason
+}

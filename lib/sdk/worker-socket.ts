@@ -1,0 +1,143 @@
+import * as E from 'fp-ts/Either'
+import { BehaviorSubject, Subject, type Subscription } from 'rxjs'
+import WebSocket from 'ws'
+import type { Logger } from '../log'
+import { failureReason, messageDecoder } from '../protocol/decode'
+import { EngineToWorker } from '../protocol/messages'
+import { openSocket } from '../socket/connect'
+import { socketFrames } from '../socket/frames'
+import { backoffDelay, type ReconnectPolicy } from './backoff'
+
+const decodeEngineMessage = messageDecoder(EngineToWorker)
+
+export const PING_INTERVAL_MS = 20_000
+export const IDLE_TIMEOUT_MS = 60_000
+
+export interface WorkerSocketOptions {
+  readonly headers?: Record<string, string>
+  readonly reconnect: ReconnectPolicy
+  readonly logger: Logger
+}
+
+/**
+ * The worker's control socket to the engine: reconnects with backoff after any drop, pings
+ * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
+ * decoded once into typed messages; frames that do not decode are logged and skipped.
+ */
+export class WorkerSocket {
+  readonly messages$ = new Subject<EngineToWorker>()
+  /** True while connected; emits false after every drop. */
+  readonly connected$ = new BehaviorSubject(false)
+
+  private ws?: WebSocket
+  private connection?: Subscription
+  private attempt = 0
+  private retryTimer?: NodeJS.Timeout
+  private pingTimer?: NodeJS.Timeout
+  private idleTimer?: NodeJS.Timeout
+  private stopped = false
+
+  constructor(
+    private readonly url: string,
+    private readonly options: WorkerSocketOptions,
+  ) {
+    this.connect()
+  }
+
+  get open(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN
+  }
+
+  /** Sends now if connected; returns false (and sends nothing) otherwise. */
+  send(text: string): boolean {
+    if (!this.open) return false
+    this.ws?.send(text)
+    return true
+  }
+
+  close(): void {
+    this.stopped = true
+    clearTimeout(this.retryTimer)
+    this.stopKeepAlive()
+    this.connection?.unsubscribe()
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'worker shutting down')
+    else this.ws?.terminate()
+    if (this.connected$.value) this.connected$.next(false)
+    this.connected$.complete()
+    this.messages$.complete()
+  }
+
+  private connect(): void {
+    if (this.stopped) return
+    this.connection = openSocket(this.url, { headers: this.options.headers }).subscribe({
+      next: (ws) => this.attach(ws),
+      error: (error: Error) => {
+        this.options.logger.debug(`cannot reach the engine at ${this.url}: ${error.message}`)
+        this.scheduleReconnect()
+      },
+    })
+  }
+
+  private attach(ws: WebSocket): void {
+    this.ws = ws
+    this.attempt = 0
+    const touch = () => this.idleTimer?.refresh()
+    ws.on('ping', touch)
+    ws.on('pong', touch)
+    this.connection?.add(
+      socketFrames(ws).subscribe({
+        next: (frame) => {
+          touch()
+          if (frame.binary) {
+            this.options.logger.warn('ignored a binary frame on the worker socket')
+            return
+          }
+          const decoded = decodeEngineMessage(frame.data.toString('utf8'))
+          if (E.isRight(decoded)) this.messages$.next(decoded.right)
+          else if (decoded.left.kind === 'unknown_type') this.options.logger.debug(`ignored ${decoded.left.reason}`)
+          else this.options.logger.warn(`ignored a frame from the engine: ${failureReason(decoded.left)}`)
+        },
+        error: (error: Error) => this.onDrop(error.message),
+        complete: () => this.onDrop('the engine closed the connection'),
+      }),
+    )
+    this.startKeepAlive(ws)
+    this.connected$.next(true)
+  }
+
+  private onDrop(reason: string): void {
+    this.stopKeepAlive()
+    this.connection?.unsubscribe()
+    this.ws = undefined
+    if (this.stopped) return
+    this.options.logger.warn(`disconnected from the engine: ${reason}`)
+    this.connected$.next(false)
+    this.scheduleReconnect()
+  }
+
+  private scheduleReconnect(): void {
+    const policy = this.options.reconnect
+    if (this.stopped) return
+    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
+      this.options.logger.error(`gave up reconnecting to ${this.url} after ${this.attempt} attempts`)
+      return
+    }
+    const delay = backoffDelay(policy, this.attempt++)
+    this.retryTimer = setTimeout(() => this.connect(), delay)
+  }
+
+  private startKeepAlive(ws: WebSocket): void {
+    this.pingTimer = setInterval(() => ws.ping(), PING_INTERVAL_MS)
+    this.pingTimer.unref()
+    this.idleTimer = setTimeout(() => {
+      this.options.logger.warn(`no frame from the engine for ${IDLE_TIMEOUT_MS} ms; reconnecting`)
+      ws.terminate()
+    }, IDLE_TIMEOUT_MS)
+    this.idleTimer.unref()
+  }
+
+  private stopKeepAlive(): void {
+    clearInterval(this.pingTimer)
+    clearTimeout(this.idleTimer)
+  }
+}

@@ -1,0 +1,76 @@
+import { Observable } from 'rxjs'
+import WebSocket from 'ws'
+import { RxChannelsError } from '../errors'
+
+/** The server answered the upgrade with an HTTP status instead of switching protocols. */
+export class UpgradeRefusedError extends RxChannelsError {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super('upgrade_refused', `upgrade refused with HTTP ${status}${reason ? `: ${reason}` : ''}`)
+    this.name = 'UpgradeRefusedError'
+  }
+}
+
+export interface ConnectOptions {
+  readonly headers?: Record<string, string>
+  readonly handshakeTimeoutMs?: number
+}
+
+const MAX_REFUSAL_BODY = 512
+
+const ignoreError = (): void => undefined
+
+/**
+ * Opens a client socket: emits it once open, or errors with {@link UpgradeRefusedError}
+ * (carrying the status and the server's reason) or the connection error. It does not
+ * complete, so the subscription can own what is set up on the open socket.
+ * Unsubscribing before it opens aborts the handshake.
+ */
+export function openSocket(url: string, options: ConnectOptions = {}): Observable<WebSocket> {
+  return new Observable<WebSocket>((subscriber) => {
+    const ws = new WebSocket(url, {
+      headers: options.headers,
+      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+      perMessageDeflate: false,
+    })
+    let refusal: UpgradeRefusedError | undefined
+    const onOpen = () => {
+      detach()
+      subscriber.next(ws)
+    }
+    const onUnexpectedResponse = (_request: unknown, response: import('http').IncomingMessage) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (part: string) => {
+        if (body.length < MAX_REFUSAL_BODY) body += part
+      })
+      response.on('end', () => {
+        refusal = new UpgradeRefusedError(response.statusCode ?? 0, body.slice(0, MAX_REFUSAL_BODY).trim())
+        ws.terminate()
+      })
+    }
+    const onError = (error: Error) => {
+      detach()
+      subscriber.error(refusal ?? error)
+    }
+    const detach = () => {
+      ws.off('open', onOpen)
+      ws.off('unexpected-response', onUnexpectedResponse)
+      ws.off('error', onError)
+    }
+    // Errors after open are reported through the close event (see socketFrames); an 'error'
+    // with no listener would otherwise throw.
+    ws.on('error', ignoreError)
+    ws.on('open', onOpen)
+    ws.on('unexpected-response', onUnexpectedResponse)
+    ws.on('error', onError)
+    return () => {
+      if (ws.readyState === WebSocket.CONNECTING) {
+        detach()
+        ws.terminate()
+      }
+    }
+  })
+}

@@ -1,0 +1,47 @@
+import { Observer, Subject } from 'rxjs'
+import WebSocket from 'ws'
+import { CloseCode } from '../protocol/close-codes'
+import { closeReason, type Frame } from './frame'
+
+/**
+ * The sending half of a socket as an Observer of frames, with credit: it counts frames and
+ * bytes handed to the socket whose write has not completed yet, and `written$` emits as
+ * each completes. Flow control is driven by these callbacks, not by `bufferedAmount`.
+ */
+export class FrameSender implements Observer<Frame> {
+  inflightFrames = 0
+  inflightBytes = 0
+  private readonly written = new Subject<void>()
+  readonly written$ = this.written.asObservable()
+
+  constructor(private readonly ws: WebSocket) {}
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN
+  }
+
+  next(frame: Frame): void {
+    const size = frame.data.length
+    this.inflightFrames++
+    this.inflightBytes += size
+    this.ws.send(frame.data, { binary: frame.binary }, () => {
+      this.inflightFrames--
+      this.inflightBytes -= size
+      this.written.next()
+    })
+  }
+
+  /** A clean end: the close frame follows every frame sent before it on the same socket. */
+  complete(): void {
+    this.close(CloseCode.Normal, 'end')
+  }
+
+  error(error: unknown): void {
+    this.close(CloseCode.WriterAborted, error instanceof Error ? error.message : String(error))
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate()
+    else if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, closeReason(reason))
+  }
+}
