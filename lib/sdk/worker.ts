@@ -70,7 +70,10 @@ export interface WorkerClient {
   trigger<Out = unknown, In = unknown>(request: TriggerRequest<In>): Promise<Out>
   /** Creates a channel; `bufferSize` is how many frames the engine may hold for it (default 64). */
   createChannel(bufferSize?: number): Promise<Channel>
-  /** Resolves once connected to the engine. */
+  /**
+   * Resolves once connected and the engine has answered a round trip, so every function
+   * registered before the call is live at the engine.
+   */
   ready(): Promise<void>
   /** Fails pending invocations, closes the connection and stops reconnecting. */
   shutdown(): Promise<void>
@@ -180,19 +183,21 @@ class Worker implements WorkerClient {
     }
   }
 
-  ready(): Promise<void> {
-    if (this.socket.open) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const subscription = this.socket.connected$.subscribe({
-        next: (connected) => {
-          if (connected) {
+  async ready(): Promise<void> {
+    if (!this.socket.open) {
+      await new Promise<void>((resolve, reject) => {
+        const subscription = this.socket.connected$.subscribe({
+          next: (connected) => {
+            if (!connected) return
             resolve()
             queueMicrotask(() => subscription.unsubscribe())
-          }
-        },
-        complete: () => reject(new WorkerError('shutdown', 'the worker shut down before it connected')),
+          },
+          complete: () => reject(new WorkerError('shutdown', 'the worker shut down before it connected')),
+        })
       })
-    })
+    }
+    // Frames on one socket are handled in order: once this answers, earlier registrations are in.
+    await this.trigger({ function_id: 'engine::functions::list', payload: {} })
   }
 
   async shutdown(): Promise<void> {
