@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs'
+import type { Observer, Subscription } from 'rxjs'
 import WebSocket from 'ws'
 import { CloseCode } from '../protocol/close-codes'
 import type { ChannelDirection } from '../protocol/refs'
@@ -6,6 +6,7 @@ import { closeReason, type Frame } from '../socket/frame'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import type { Logger } from '../log'
+import type { EngineEvent } from './events'
 
 type WriterEnd = { readonly clean: true } | { readonly clean: false; readonly code: number; readonly reason: string }
 
@@ -27,6 +28,7 @@ export class ChannelRelay {
     readonly channelId: string,
     private readonly bufferSize: number,
     private readonly logger: Logger,
+    private readonly events: Observer<EngineEvent>,
     private readonly onFinished: () => void,
   ) {}
 
@@ -117,9 +119,11 @@ export class ChannelRelay {
     if (!this.writerPaused && held >= this.bufferSize) {
       this.writerPaused = true
       ws.pause()
+      this.events.next({ type: 'writer_paused', channel_id: this.channelId, held_frames: held })
     } else if (this.writerPaused && held <= this.bufferSize >> 1) {
       this.writerPaused = false
       ws.resume()
+      this.events.next({ type: 'writer_resumed', channel_id: this.channelId, held_frames: held })
     }
   }
 
@@ -127,6 +131,7 @@ export class ChannelRelay {
     if (this.finished) return
     this.finished = true
     this.onFinished()
+    this.events.next({ type: 'channel_finished', channel_id: this.channelId })
   }
 }
 

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'crypto'
+import type { Observer } from 'rxjs'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import type { ChannelDirection, ChannelPair } from '../protocol/refs'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelRelay } from './channel-relay'
+import type { EngineEvent } from './events'
 
 export const DEFAULT_BUFFER_SIZE = 64
 export const MAX_BUFFER_SIZE = 1024
@@ -37,22 +39,33 @@ function keysMatch(expected: Buffer, offered: string): boolean {
 export class ChannelRegistry {
   private readonly channels = new Map<string, ChannelEntry>()
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly events: Observer<EngineEvent>,
+  ) {}
 
   get size(): number {
     return this.channels.size
+  }
+
+  /** Frames held across all channels: queued for a reader or in flight to it. */
+  get heldFrames(): number {
+    let held = 0
+    for (const entry of this.channels.values()) held += entry.relay.heldFrames
+    return held
   }
 
   create(bufferSize: number, ownerWorkerId?: string): ChannelPair {
     const channelId = randomUUID()
     const writeKey = newAccessKey()
     const readKey = newAccessKey()
-    const relay = new ChannelRelay(channelId, bufferSize, this.logger, () => this.channels.delete(channelId))
+    const relay = new ChannelRelay(channelId, bufferSize, this.logger, this.events, () => this.channels.delete(channelId))
     this.channels.set(channelId, {
       relay,
       keys: { write: Buffer.from(writeKey, 'utf8'), read: Buffer.from(readKey, 'utf8') },
       ownerWorkerId,
     })
+    this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: bufferSize })
     return {
       writer: { channel_id: channelId, access_key: writeKey, direction: 'write' },
       reader: { channel_id: channelId, access_key: readKey, direction: 'read' },

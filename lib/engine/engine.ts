@@ -3,11 +3,13 @@ import type { AddressInfo } from 'net'
 import type { Duplex } from 'stream'
 import { timingSafeEqual } from 'crypto'
 import * as E from 'fp-ts/Either'
+import { Subject, type Observable } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
 import { stderrLogger, type Logger } from '../log'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelRegistry } from './channels'
+import type { EngineEvent } from './events'
 import { FunctionRegistry } from './function-registry'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
@@ -36,6 +38,8 @@ export interface EngineStats {
   readonly workers: number
   readonly functions: number
   readonly channels: number
+  /** Frames the engine holds for readers right now, across all channels. */
+  readonly heldFrames: number
   readonly pendingInvocations: number
   readonly sockets: number
 }
@@ -45,6 +49,8 @@ export interface Engine {
   /** `ws://HOST:PORT`, the address workers connect to. */
   readonly url: string
   readonly port: number
+  /** Lifecycle events of workers and channels, including backpressure. Completes on close. */
+  readonly events$: Observable<EngineEvent>
   stats(): EngineStats
   /** Stops accepting, fails what is in flight with "engine shutting down", closes every socket. */
   close(): Promise<void>
@@ -58,7 +64,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const host = options.host ?? '127.0.0.1'
   const logger = options.logger ?? stderrLogger('rx-channels engine')
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
-  const channels = new ChannelRegistry(logger)
+  const events = new Subject<EngineEvent>()
+  const channels = new ChannelRegistry(logger, events)
   const functions = new FunctionRegistry()
   const invocations = new InvocationRouter()
   const workers = new Map<string, WorkerConnection>()
@@ -95,6 +102,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     workers.set(worker.id, worker)
     ws.on('pong', () => (worker.alive = true))
     logger.info(`worker ${worker.id} connected`)
+    events.next({ type: 'worker_connected', worker_id: worker.id })
     void serveWorker(worker, { channels, functions, workers, invocations, logger, retire }).then(() => {
       workers.delete(worker.id)
       functions.removeWorker(worker)
@@ -102,6 +110,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       invocations.workerGone(worker, reason)
       if (dropChannels) channels.dropOwnedBy(worker.id, reason)
       logger.info(reason)
+      events.next({ type: 'worker_disconnected', worker_id: worker.id })
     })
   }
 
@@ -154,6 +163,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     workers: workers.size,
     functions: functions.size,
     channels: channels.size,
+    heldFrames: channels.heldFrames,
     pendingInvocations: invocations.size,
     sockets: sockets.size,
   })
@@ -199,9 +209,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       await allClosed(sockets, SHUTDOWN_GRACE_MS)
       server.closeAllConnections()
       await serverClosed
+      events.complete()
     })())
 
-  return { url: `ws://${urlHost}:${port}`, port, stats, close }
+  return { url: `ws://${urlHost}:${port}`, port, events$: events.asObservable(), stats, close }
 }
 
 /** Waits for every socket to finish its close handshake, terminating stragglers after `graceMs`. */

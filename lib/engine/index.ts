@@ -1,1 +1,2 @@
 export { startEngine, DEFAULT_ENGINE_PORT, type Engine, type EngineOptions, type EngineStats } from './engine'
+export type { EngineEvent } from './events'

@@ -1,0 +1,109 @@
+import WebSocket from 'ws'
+import { silentLogger, startEngine, type Engine, type EngineOptions } from '../../lib'
+
+/** Starts an in-process engine on a free loopback port for each test of the enclosing suite. */
+export function useEngine(options: EngineOptions = {}): { readonly engine: Engine; readonly url: string } {
+  const context = {} as { engine: Engine; url: string }
+  beforeEach(async () => {
+    context.engine = await startEngine({ port: 0, logger: silentLogger, ...options })
+    context.url = context.engine.url
+  })
+  afterEach(async () => {
+    await context.engine.close()
+  })
+  return context
+}
+
+export interface RawFrame {
+  readonly data: Buffer
+  readonly binary: boolean
+}
+
+/** A raw client socket whose frames and close are recorded from the moment it is created. */
+export interface RawSocket {
+  readonly ws: WebSocket
+  readonly frames: RawFrame[]
+  readonly closed: Promise<{ code: number; reason: string }>
+}
+
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(body)
+  }
+}
+
+/**
+ * Opens a raw WebSocket; resolves once open, rejects with {@link Refused} if the upgrade is
+ * answered with an HTTP status. Listeners are attached before the handshake, since frames
+ * sent right after the upgrade can be emitted before a promise continuation runs.
+ */
+export function openRaw(url: string): Promise<RawSocket> {
+  const ws = new WebSocket(url)
+  const frames: RawFrame[] = []
+  ws.on('message', (data: Buffer, binary: boolean) => frames.push({ data, binary }))
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, frames, closed }))
+    ws.once('unexpected-response', (_request, response) => {
+      let body = ''
+      response.setEncoding('utf8').on('data', (part: string) => (body += part))
+      response.on('end', () => {
+        reject(new Refused(response.statusCode ?? 0, body.trim()))
+        ws.terminate()
+      })
+    })
+    ws.on('error', reject)
+  })
+}
+
+/** The HTTP status and body with which the engine refuses an upgrade to `url`. */
+export async function refusal(url: string): Promise<{ status: number; body: string }> {
+  try {
+    ;(await openRaw(url)).ws.terminate()
+  } catch (error) {
+    if (error instanceof Refused) return { status: error.status, body: error.message }
+    throw error
+  }
+  throw new Error(`${url} was accepted`)
+}
+
+/** Sends a JSON control message on a raw worker socket. */
+export function sendJson(ws: WebSocket, message: unknown): void {
+  ws.send(JSON.stringify(message))
+}
+
+export interface RawWorker {
+  readonly ws: WebSocket
+  /** The next message of `type` from the engine, in arrival order. */
+  next(type: string): Promise<Record<string, unknown>>
+}
+
+/** A raw worker connection that speaks the protocol by hand. */
+export async function rawWorker(url: string): Promise<RawWorker> {
+  const raw = await openRaw(url)
+  const decoded = (frame: RawFrame) => JSON.parse(frame.data.toString()) as Record<string, unknown>
+  const consumed = new Set<RawFrame>()
+  return {
+    ws: raw.ws,
+    next: (type) =>
+      new Promise((resolve) => {
+        const take = () => {
+          const frame = raw.frames.find((candidate) => !consumed.has(candidate) && decoded(candidate).type === type)
+          if (!frame) return false
+          consumed.add(frame)
+          resolve(decoded(frame))
+          return true
+        }
+        if (take()) return
+        const onMessage = () => {
+          if (take()) raw.ws.off('message', onMessage)
+        }
+        raw.ws.on('message', onMessage)
+      }),
+  }
+}
