@@ -11,11 +11,6 @@ import type { FlowSink } from '../flow/sink'
 export function toWritable(sink: FlowSink<Uint8Array>): Writable {
   let waiting: Subscription | undefined
   let ended = false
-  const failure = sink.closed$.subscribe({
-    error: (error: Error) => {
-      if (!writable.destroyed) writable.destroy(error)
-    },
-  })
   const writable: Writable = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       sink.next(chunk)
@@ -37,6 +32,12 @@ export function toWritable(sink: FlowSink<Uint8Array>): Writable {
       failure.unsubscribe()
       if (!ended) sink.error(error ?? new Error('the writable stream was destroyed before it ended'))
       callback(error)
+    },
+  })
+  // Subscribed after construction: a sink that already failed reports at once.
+  const failure = sink.closed$.subscribe({
+    error: (error: Error) => {
+      if (!writable.destroyed) writable.destroy(error)
     },
   })
   return writable
