@@ -1,0 +1,59 @@
+import { expect } from 'chai'
+import { lastValueFrom, toArray } from 'rxjs'
+import { ChannelError, InvocationError, type WorkerClient } from '../../lib'
+import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
+import { useWorkers } from '../support/workers'
+
+describe('faults across processes (engine, workers and this process each their own OS process)', () => {
+  const worker = useWorkers()
+  const processes: TsProcess[] = []
+  let url: string
+  let client: WorkerClient
+
+  beforeEach(async () => {
+    const { engine, url: engineUrl } = await spawnEngine()
+    processes.push(engine)
+    url = engineUrl
+    client = await worker(url)
+  })
+
+  afterEach(async () => {
+    for (const child of processes.splice(0).reverse()) {
+      child.kill('SIGKILL')
+      await child.exited
+    }
+  })
+
+  const start = async (script: string) => {
+    const child = spawnTs(script, [url])
+    processes.push(child)
+    await child.waitForLine(/^READY/)
+    return child
+  }
+
+  it('fails the caller with invocation_stopped as soon as the callee process is killed mid-invocation', async () => {
+    const callee = await start('spec/fixtures/hanging-worker.ts')
+    const outcome = client.trigger({ function_id: 'fixture.hang', timeoutMs: 10 * 60_000 }).catch((error: InvocationError) => error)
+    await callee.waitForLine(/^STARTED/)
+    callee.kill('SIGKILL')
+    const error = await outcome
+    expect(error).to.be.instanceOf(InvocationError)
+    expect(error).to.include({ code: 'invocation_stopped' })
+  })
+
+  it('makes reader.chunks$ error, not complete, when the writer process is killed mid-stream', async () => {
+    const writerProcess = await start('spec/fixtures/endless-writer.ts')
+    const { reader, writerRef } = await client.createChannel()
+    const outcome = lastValueFrom(reader.chunks$.pipe(toArray())).then(
+      (chunks) => `completed after ${chunks.length} chunks`,
+      (error: ChannelError) => error,
+    )
+    expect(await client.trigger({ function_id: 'fixture.write', payload: { writer: writerRef } })).to.equal('started')
+    await writerProcess.waitForLine(/^WRITING/)
+    writerProcess.kill('SIGKILL')
+    const error = await outcome
+    expect(error).to.be.instanceOf(ChannelError)
+    expect(error).to.include({ code: 'writer_aborted' })
+    expect((error as ChannelError).details.closeCode).to.equal(1011)
+  })
+})
