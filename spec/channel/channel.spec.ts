@@ -149,6 +149,30 @@ describe('channel ends', () => {
     expect((await received).bytes).to.equal(writes * MiB)
   })
 
+  it('cuts writes into frames of at most 64 KiB', async () => {
+    const { writer, reader } = await (await worker(context.url)).createChannel()
+    const sizes = lastValueFrom(reader.chunks$.pipe(map((chunk) => chunk.length), toArray()))
+    writer.write(randomBytes(200 * 1024))
+    writer.close()
+    expect(await sizes).to.deep.equal([65536, 65536, 65536, 8192])
+  })
+
+  it('stops reading its socket while reader.stream is not read, so the engine pauses the writer', async () => {
+    // With the default 64 frames (4 MiB) per channel, a reader that keeps reading never fills the engine.
+    const { writer, reader } = await (await worker(context.url)).createChannel()
+    const writerPaused = firstValueFrom(context.engine.events$.pipe(filter((event) => event.type === 'writer_paused')))
+    const total = 64 * MiB
+    const source = randomSource(64)
+    const sent = pipeline(source.stream, writer.stream)
+    // Subscribe without consuming: the Readable fills up, then the reader's socket pauses.
+    reader.stream.pause()
+    reader.stream.read(0)
+    await writerPaused
+    const received = await sha256Of(reader.stream)
+    await sent
+    expect(received).to.deep.equal({ sha256: source.digest(), bytes: total })
+  })
+
   it('keeps messages that arrive before messages$ has a subscriber', async () => {
     const { writer, reader } = await (await worker(context.url)).createChannel()
     writer.sendMessage('metadata first')
