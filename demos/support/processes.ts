@@ -4,11 +4,20 @@ import { createInterface } from 'readline'
 
 const ROOT = path.join(__dirname, '..', '..')
 
+export interface WaitOptions {
+  /** Which output to watch. Default stdout. */
+  readonly stream?: 'stdout' | 'stderr'
+  /** Only lines after this many (see `lineCount`) count. Default 0: every line so far counts too. */
+  readonly since?: number
+}
+
 /** A child Node process running a TypeScript file of this repository. */
 export interface TsProcess {
   readonly child: ChildProcess
-  /** Resolves with the first stdout line matching `pattern`; rejects if the process exits first or `timeoutMs` passes. */
-  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  /** Resolves with the first line matching `pattern`; rejects if the process exits first or `timeoutMs` passes. */
+  waitForLine(pattern: RegExp, timeoutMs?: number, options?: WaitOptions): Promise<RegExpMatchArray>
+  /** How many lines the process has written to `stream` so far. */
+  lineCount(stream?: 'stdout' | 'stderr'): number
   /** Resolves when the process exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Everything the process wrote to stderr so far. */
@@ -22,64 +31,74 @@ export function spawnTs(script: string, args: readonly string[] = [], options: {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const lines: string[] = []
-  const waiters = new Set<(line: string) => void>()
-  let stderr = ''
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    lines.push(line)
-    if (options.echo !== undefined) process.stdout.write(`${options.echo}${line}\n`)
-    for (const waiter of [...waiters]) waiter(line)
-  })
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text
-    if (options.echo !== undefined) process.stderr.write(text.replace(/^(?=.)/gm, options.echo))
-  })
+  const lines = { stdout: [] as string[], stderr: [] as string[] }
+  const waiters = new Set<(stream: 'stdout' | 'stderr', line: string) => void>()
+  const record = (stream: 'stdout' | 'stderr', input: NodeJS.ReadableStream, echo: NodeJS.WritableStream) => {
+    createInterface({ input }).on('line', (line) => {
+      lines[stream].push(line)
+      if (options.echo !== undefined) echo.write(`${options.echo}${line}\n`)
+      for (const waiter of [...waiters]) waiter(stream, line)
+    })
+  }
+  record('stdout', child.stdout as NodeJS.ReadableStream, process.stdout)
+  record('stderr', child.stderr as NodeJS.ReadableStream, process.stderr)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
+  const stderr = () => lines.stderr.join('\n')
 
-  const waitForLine = (pattern: RegExp, timeoutMs = 30_000) =>
+  const waitForLine = (pattern: RegExp, timeoutMs = 30_000, { stream = 'stdout', since = 0 }: WaitOptions = {}) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
-      const seen = lines.map((line) => line.match(pattern)).find((match) => match !== null)
+      const seen = lines[stream]
+        .slice(since)
+        .map((line) => line.match(pattern))
+        .find((match) => match !== null)
       if (seen) return resolve(seen)
       const done = () => {
         waiters.delete(onLine)
         clearTimeout(timer)
       }
-      const onLine = (line: string) => {
-        const match = line.match(pattern)
+      const onLine = (from: 'stdout' | 'stderr', line: string) => {
+        const match = from === stream ? line.match(pattern) : null
         if (!match) return
         done()
         resolve(match)
       }
       const timer = setTimeout(() => {
         done()
-        reject(new Error(`${script}: no line matching ${pattern} within ${timeoutMs} ms; stderr:\n${stderr}`))
+        reject(new Error(`${script}: no ${stream} line matching ${pattern} within ${timeoutMs} ms; stderr:\n${stderr()}`))
       }, timeoutMs)
       waiters.add(onLine)
       void exited.then(({ code, signal }) => {
         if (!waiters.has(onLine)) return
         done()
-        reject(new Error(`${script} exited (${signal ?? code}) before printing ${pattern}; stderr:\n${stderr}`))
+        reject(new Error(`${script} exited (${signal ?? code}) before printing ${pattern}; stderr:\n${stderr()}`))
       })
     })
 
   return {
     child,
     waitForLine,
+    lineCount: (stream = 'stdout') => lines[stream].length,
     exited,
-    stderr: () => stderr,
+    stderr,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
     },
   }
 }
 
-/** Starts the engine CLI on a free port as its own process and returns it with its address. */
-export async function spawnEngine(options: { echo?: string } = {}): Promise<{ engine: TsProcess; url: string }> {
-  const engine = spawnTs('lib/cli/main.ts', ['engine', '--port', '0', '--log-level', 'warn'], options)
-  const [url] = await engine.waitForLine(/ws:\/\/[^\s]+/)
-  return { engine, url }
+/** Starts the engine CLI as its own process and returns it with its address. Default: a free port. */
+export async function spawnEngine(
+  options: { echo?: string; port?: number; logLevel?: string } = {},
+): Promise<{ engine: TsProcess; url: string; port: number }> {
+  const engine = spawnTs(
+    'lib/cli/main.ts',
+    ['engine', '--port', String(options.port ?? 0), '--log-level', options.logLevel ?? 'warn'],
+    options,
+  )
+  const [url, port] = await engine.waitForLine(/ws:\/\/[^\s]+:(\d+)/)
+  return { engine, url, port: Number(port) }
 }
 
 /** The engine address a demo worker was given: the first argument, `$RX_CHANNELS_URL`, or the default port. */

@@ -35,14 +35,22 @@ async function main(argv: string[]): Promise<void> {
     return
   }
   if (positionals[0] !== 'engine' || positionals.length > 1) fail(positionals.length === 0 ? 'missing command' : `unknown command "${positionals.join(' ')}"`)
-  const port = Number(values.port ?? DEFAULT_ENGINE_PORT)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${values.port}"`)
+  const portText = values.port ?? String(DEFAULT_ENGINE_PORT)
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${portText}"`)
   const level = (values['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
 
+  // Signals that arrive while the engine starts still end it cleanly once it is up.
+  let stopRequested = false
+  let stop = () => {
+    stopRequested = true
+  }
+  process.once('SIGINT', () => stop())
+  process.once('SIGTERM', () => stop())
   const engine = await startEngine({ host: values.host ?? '127.0.0.1', port, logger: stderrLogger('rx-channels engine', level) })
   process.stdout.write(`rx-channels engine listening on ${engine.url}\n`)
-  const stop = () => {
+  stop = () => {
     engine.close().then(
       () => process.exit(0),
       (error: Error) => {
@@ -51,8 +59,7 @@ async function main(argv: string[]): Promise<void> {
       },
     )
   }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  if (stopRequested) stop()
 }
 
 function parseCommand(argv: string[]) {

@@ -83,8 +83,6 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     sockets.add(ws)
     ws.on('error', (error) => logger.debug(`socket error: ${error.message}`))
     ws.on('close', () => sockets.delete(ws))
-    const raw = (ws as unknown as { _socket?: { setNoDelay?(noDelay: boolean): void } })._socket
-    raw?.setNoDelay?.(true)
   }
 
   const retire = (previousWorkerId: string, token: string) => {
