@@ -17,6 +17,11 @@ const DEMOS: readonly Demo[] = [
     caller: 'demos/bidirectional/coordinator.ts',
   },
   {
+    title: 'The same bidirectional example with official iii-sdk workers, unchanged, on this engine',
+    callee: 'demos/iii-sdk/bidirectional-worker.ts',
+    caller: 'demos/iii-sdk/bidirectional-coordinator.ts',
+  },
+  {
     title: 'File transfer: 256 MiB of random bytes through one channel',
     callee: 'demos/file-transfer/receiver.ts',
     caller: 'demos/file-transfer/sender.ts',

@@ -20,6 +20,8 @@ export interface TsProcess {
   lineCount(stream?: 'stdout' | 'stderr'): number
   /** Resolves when the process exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string
   /** Everything the process wrote to stderr so far. */
   stderr(): string
   kill(signal?: NodeJS.Signals): void
@@ -81,6 +83,7 @@ export function spawnTs(script: string, args: readonly string[] = [], options: {
     waitForLine,
     lineCount: (stream = 'stdout') => lines[stream].length,
     exited,
+    stdout: () => lines.stdout.join('\n'),
     stderr,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)

@@ -43,7 +43,8 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
         switch (message.type) {
           case 'registerfunction': {
             const outcome = context.functions.register(worker, message)
-            if (!outcome.ok) {
+            if (outcome.ok) logger.debug(`worker ${worker.id} registered function ${message.id}`)
+            else {
               logger.warn(`worker ${worker.id}: function ${message.id} is owned by worker ${outcome.owner.id}`)
               worker.send({
                 type: 'registrationrejected',
@@ -82,6 +83,15 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
     else if (result.error) context.logger.warn(`fire-and-forget ${message.function_id}: ${result.error.message}`)
   }
   const invocationId = message.invocation_id ?? ''
+
+  if (message.action?.type === 'enqueue') {
+    // As an iii engine answers when no queue worker is installed.
+    answer(failure(invocationId, message.function_id, {
+      code: 'enqueue_error',
+      message: `no queue provider: this engine does not serve queue "${message.action.queue}"`,
+    }))
+    return
+  }
 
   if (message.function_id.startsWith(ENGINE_FUNCTION_PREFIX)) {
     const serve = engineFunctions[message.function_id]

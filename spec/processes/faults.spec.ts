@@ -8,12 +8,12 @@ describe('faults across processes (engine, workers and this process each their o
   const worker = useWorkers()
   const processes: TsProcess[] = []
   let url: string
+  let engine: TsProcess
   let client: WorkerClient
 
   beforeEach(async () => {
-    const { engine, url: engineUrl } = await spawnEngine()
+    ;({ engine, url } = await spawnEngine())
     processes.push(engine)
-    url = engineUrl
     client = await worker(url)
   })
 
@@ -55,5 +55,13 @@ describe('faults across processes (engine, workers and this process each their o
     expect(error).to.be.instanceOf(ChannelError)
     expect(error).to.include({ code: 'writer_aborted' })
     expect((error as ChannelError).details.closeCode).to.equal(1011)
+  })
+
+  it('fails pending triggers with connection_lost at once when the engine process dies', async () => {
+    const callee = await start('spec/fixtures/hanging-worker.ts')
+    const outcome = client.trigger({ function_id: 'fixture.hang', timeoutMs: 10 * 60_000 }).catch((error: InvocationError) => error)
+    await callee.waitForLine(/^STARTED/)
+    engine.kill('SIGKILL')
+    expect(await outcome).to.include({ code: 'connection_lost' })
   })
 })
