@@ -70,3 +70,11 @@ export class WorkerError extends RxChannelsError {
     this.name = 'WorkerError'
   }
 }
+
+/** Data on a channel did not decode: invalid UTF-8, invalid JSON, or a value its codec refuses. */
+export class DecodeError extends RxChannelsError {
+  constructor(message: string) {
+    super('decode_failed', message)
+    this.name = 'DecodeError'
+  }
+}

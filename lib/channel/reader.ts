@@ -2,6 +2,8 @@ import { lastValueFrom, map, Observable, toArray, type Subscription } from 'rxjs
 import type { Readable } from 'stream'
 import WebSocket from 'ws'
 import { ChannelError } from '../errors'
+import type { Flow } from '../flow/flow'
+import { fromPausable } from '../flow/from-pausable'
 import { toReadable } from '../node/readable'
 import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
@@ -33,6 +35,12 @@ export class ChannelReader {
   readonly chunks$: Observable<Buffer>
   /** Text messages in order; ends with `chunks$`. */
   readonly messages$: Observable<string>
+  /**
+   * The chunks on demand: `reader.flow.pull(demand$)` delivers no more chunks than requested.
+   * While nothing is requested the reader reads ahead at most 16 frames, then stops reading
+   * its socket, so the engine and in turn the writer are held back.
+   */
+  readonly flow: Flow<Buffer>
 
   private readonly chunkInbox: Inbox<Buffer>
   private readonly messageInbox: Inbox<string>
@@ -56,11 +64,17 @@ export class ChannelReader {
     this.messageInbox = new Inbox<string>(hooks, (message) => message.length)
     this.chunks$ = this.chunkInbox.values$
     this.messages$ = this.messageInbox.values$
+    this.flow = fromPausable(this.chunkInbox)
   }
 
-  /** A Node Readable of the chunks (`for await` works); backpressure pauses the socket. */
+  /** A Node Readable of the chunks, read from the socket only as fast as it is consumed. */
   get stream(): Readable {
-    return (this.nodeStream ??= toReadable(this.chunkInbox))
+    return (this.nodeStream ??= toReadable(this.flow))
+  }
+
+  /** `for await (const chunk of reader)`: one chunk at a time; breaking out releases the channel. */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return this.stream[Symbol.asyncIterator]()
   }
 
   /** Calls `callback` for each text message; returns a function that stops it. */

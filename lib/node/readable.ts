@@ -1,28 +1,25 @@
 import { Readable } from 'stream'
-import type { Subscription } from 'rxjs'
-import type { PausableSource } from '../flow/source'
+import { Subject, type Subscription } from 'rxjs'
+import type { Flow } from '../flow/flow'
+import { fromAsyncIterable } from '../flow/from-async-iterable'
 
 /**
- * A Node Readable over a pausable source of bytes. The source is subscribed on the first
- * read; when `push()` reports a full buffer the source is paused, and `_read` resumes it.
- * An error from the source destroys the stream with it; destroying the stream unsubscribes.
+ * A Node Readable over a flow of bytes: each `_read` asks the flow for one more value, so
+ * the source is read only as fast as the stream is consumed. An error from the flow
+ * destroys the stream with it; destroying the stream unsubscribes from the flow.
  */
-export function toReadable(source: PausableSource<Uint8Array>, options: { highWaterMark?: number } = {}): Readable {
+export function toReadable(flow: Flow<Uint8Array>, options: { highWaterMark?: number } = {}): Readable {
+  const demand = new Subject<number>()
   let subscription: Subscription | undefined
   const readable: Readable = new Readable({
     highWaterMark: options.highWaterMark,
     read() {
-      if (subscription) {
-        source.resume()
-        return
-      }
-      subscription = source.values$.subscribe({
-        next: (chunk) => {
-          if (!readable.push(chunk)) source.pause()
-        },
+      subscription ??= flow.pull(demand).subscribe({
+        next: (chunk) => readable.push(chunk),
         error: (error: Error) => readable.destroy(error),
         complete: () => readable.push(null),
       })
+      demand.next(1)
     },
     destroy(error, callback) {
       subscription?.unsubscribe()
@@ -30,4 +27,9 @@ export function toReadable(source: PausableSource<Uint8Array>, options: { highWa
     },
   })
   return readable
+}
+
+/** A flow of a Node Readable's chunks, read only on demand; unsubscribing destroys the stream. */
+export function fromReadable(readable: Readable): Flow<Buffer> {
+  return fromAsyncIterable<Buffer>(readable)
 }

@@ -1,5 +1,5 @@
 import { Writable } from 'stream'
-import { merge, take, type Subscription } from 'rxjs'
+import { AsyncSubject, fromEvent, merge, Observable, take, type Subscription } from 'rxjs'
 import type { FlowSink } from '../flow/sink'
 
 /**
@@ -41,4 +41,30 @@ export function toWritable(sink: FlowSink<Uint8Array>): Writable {
     },
   })
   return writable
+}
+
+/**
+ * A flow-controlled sink over a Node Writable: saturated while `write()` has returned false,
+ * `drain$` is its `'drain'` event, and `closed$` completes on `'finish'` or errors with the
+ * stream's error. `complete` ends the stream; `error` destroys it.
+ */
+export function fromWritable(writable: Writable): FlowSink<Uint8Array> {
+  const closed = new AsyncSubject<void>()
+  const onFinish = () => {
+    closed.next()
+    closed.complete()
+  }
+  const onError = (error: Error) => closed.error(error)
+  writable.once('finish', onFinish)
+  writable.once('error', onError)
+  return {
+    next: (chunk) => void writable.write(chunk),
+    complete: () => void writable.end(),
+    error: (error: unknown) => writable.destroy(error instanceof Error ? error : new Error(String(error))),
+    get saturated() {
+      return writable.writableNeedDrain
+    },
+    drain$: fromEvent(writable, 'drain') as Observable<void>,
+    closed$: closed.asObservable(),
+  }
 }

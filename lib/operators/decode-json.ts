@@ -1,0 +1,46 @@
+import * as t from 'io-ts'
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import { Observable, type OperatorFunction } from 'rxjs'
+import { DecodeError } from '../errors'
+import { describeErrors } from '../protocol/decode'
+
+/**
+ * Parses each string as JSON and checks it with an io-ts codec. The first value that is not
+ * JSON, or that the codec refuses, ends the stream with a {@link DecodeError} naming the
+ * bad field; nothing throws.
+ *
+ * ```
+ * source:               --'{"done":1}'--'oops'--|
+ * decodeJson(Progress): --{done:1}------#          (# = DecodeError: invalid JSON)
+ * ```
+ *
+ * @example
+ * reader.messages$.pipe(decodeJson(Progress)).subscribe((progress) => bar.update(progress.bytes))
+ * @see encodeJson
+ */
+export function decodeJson<A, O = A>(codec: t.Type<A, O, unknown>): OperatorFunction<string, A> {
+  return (source) =>
+    new Observable<A>((subscriber) =>
+      source.subscribe({
+        next: (text) => {
+          const decoded = pipe(
+            E.tryCatch(
+              () => JSON.parse(text) as unknown,
+              (error) => new DecodeError(`not JSON: ${(error as Error).message}`),
+            ),
+            E.chain((json) =>
+              pipe(
+                codec.decode(json),
+                E.mapLeft((errors) => new DecodeError(`not a ${codec.name}: ${describeErrors(errors)}`)),
+              ),
+            ),
+          )
+          if (E.isRight(decoded)) subscriber.next(decoded.right)
+          else subscriber.error(decoded.left)
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    )
+}
