@@ -7,6 +7,8 @@ interface Demo {
   readonly callee: string
   readonly caller: string
   readonly callerArgs?: readonly string[]
+  /** Pass the caller's stderr through, where it draws its progress. */
+  readonly showProgress?: boolean
 }
 
 const DEMOS: readonly Demo[] = [
@@ -22,6 +24,13 @@ const DEMOS: readonly Demo[] = [
     caller: 'demos/iii-sdk/bidirectional-coordinator.ts',
   },
   {
+    title: 'RxJS pipeline: file -> channel -> transform (another process) -> channel -> file, progress from messages',
+    callee: 'demos/pipeline/transformer.ts',
+    caller: 'demos/pipeline/run.ts',
+    callerArgs: ['--size', '32'],
+    showProgress: true,
+  },
+  {
     title: 'File transfer: 256 MiB of random bytes through one channel',
     callee: 'demos/file-transfer/receiver.ts',
     caller: 'demos/file-transfer/sender.ts',
@@ -34,7 +43,7 @@ async function runDemo(url: string, demo: Demo): Promise<void> {
   const callee = spawnTs(demo.callee, [url])
   try {
     await callee.waitForLine(/^READY/)
-    const caller = spawnTs(demo.caller, [url, ...(demo.callerArgs ?? [])])
+    const caller = spawnTs(demo.caller, [url, ...(demo.callerArgs ?? [])], demo.showProgress ? { echoStderr: '  ' } : {})
     const [, result] = await caller.waitForLine(/^RESULT (.*)$/, 5 * 60_000)
     console.log(JSON.stringify(JSON.parse(result), null, 2))
     await caller.exited

@@ -28,7 +28,11 @@ export interface TsProcess {
 }
 
 /** Runs `script` (relative to the repository root) under esbuild-register, as its own OS process. */
-export function spawnTs(script: string, args: readonly string[] = [], options: { echo?: string } = {}): TsProcess {
+export function spawnTs(
+  script: string,
+  args: readonly string[] = [],
+  options: { echo?: string; echoStderr?: string } = {},
+): TsProcess {
   const child = spawn(process.execPath, ['-r', 'esbuild-register', path.join(ROOT, script), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,9 +40,10 @@ export function spawnTs(script: string, args: readonly string[] = [], options: {
   const lines = { stdout: [] as string[], stderr: [] as string[] }
   const waiters = new Set<(stream: 'stdout' | 'stderr', line: string) => void>()
   const record = (stream: 'stdout' | 'stderr', input: NodeJS.ReadableStream, echo: NodeJS.WritableStream) => {
+    const prefix = stream === 'stderr' ? (options.echoStderr ?? options.echo) : options.echo
     createInterface({ input }).on('line', (line) => {
       lines[stream].push(line)
-      if (options.echo !== undefined) echo.write(`${options.echo}${line}\n`)
+      if (prefix !== undefined) echo.write(`${prefix}${line}\n`)
       for (const waiter of [...waiters]) waiter(stream, line)
     })
   }

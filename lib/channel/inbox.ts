@@ -22,6 +22,7 @@ export class Inbox<T> implements PausableSource<T> {
   private paused = false
   private ended?: { readonly error?: unknown }
   private demanded = false
+  private flushing = false
   backlogBytes = 0
 
   constructor(
@@ -52,7 +53,7 @@ export class Inbox<T> implements PausableSource<T> {
 
   push(value: T): void {
     if (this.ended) return
-    if (!this.paused && this.subscribers.size > 0 && this.queue.length === 0) {
+    if (!this.paused && !this.flushing && this.subscribers.size > 0 && this.queue.length === 0) {
       for (const subscriber of this.subscribers) subscriber.next(value)
       return
     }
@@ -77,13 +78,21 @@ export class Inbox<T> implements PausableSource<T> {
     this.flush()
   }
 
+  /** Delivers kept values in order. Not re-entrant: a subscriber that resumes from inside
+   * `next` must not get later values before the current one has been handled. */
   private flush(): void {
+    if (this.flushing) return
+    this.flushing = true
     let delivered = false
-    while (!this.paused && this.subscribers.size > 0 && this.queue.length > 0) {
-      const value = this.queue.shift() as T
-      this.backlogBytes -= this.sizeOf(value)
-      delivered = true
-      for (const subscriber of this.subscribers) subscriber.next(value)
+    try {
+      while (!this.paused && this.subscribers.size > 0 && this.queue.length > 0) {
+        const value = this.queue.shift() as T
+        this.backlogBytes -= this.sizeOf(value)
+        delivered = true
+        for (const subscriber of this.subscribers) subscriber.next(value)
+      }
+    } finally {
+      this.flushing = false
     }
     if (delivered) this.hooks.onBacklog()
     if (this.ended && this.queue.length === 0) {

@@ -1,28 +1,34 @@
 import { Readable } from 'stream'
-import { Subject, type Subscription } from 'rxjs'
-import type { Flow } from '../flow/flow'
+import type { DrivenFlow, Flow } from '../flow/flow'
 import { fromAsyncIterable } from '../flow/from-async-iterable'
 
 /**
- * A Node Readable over a flow of bytes: each `_read` asks the flow for one more value, so
- * the source is read only as fast as the stream is consumed. An error from the flow
- * destroys the stream with it; destroying the stream unsubscribes from the flow.
+ * A Node Readable over a flow of bytes: the flow is driven while the stream wants data
+ * (from `_read` until `push()` reports a full buffer), so the source is read only as fast
+ * as the stream is consumed. An error from the flow destroys the stream with it; destroying
+ * the stream unsubscribes from the flow.
  */
-export function toReadable(flow: Flow<Uint8Array>, options: { highWaterMark?: number } = {}): Readable {
-  const demand = new Subject<number>()
-  let subscription: Subscription | undefined
+export function toReadable(flow: Flow<Uint8Array>, options: { highWaterMark?: number; prefetch?: number } = {}): Readable {
+  let wanting = false
+  let driven: DrivenFlow | undefined
   const readable: Readable = new Readable({
     highWaterMark: options.highWaterMark,
     read() {
-      subscription ??= flow.pull(demand).subscribe({
-        next: (chunk) => readable.push(chunk),
-        error: (error: Error) => readable.destroy(error),
-        complete: () => readable.push(null),
-      })
-      demand.next(1)
+      wanting = true
+      driven ??= flow.drive(
+        {
+          next: (chunk) => {
+            if (!readable.push(chunk)) wanting = false
+          },
+          error: (error: Error) => readable.destroy(error),
+          complete: () => readable.push(null),
+        },
+        { prefetch: options.prefetch, wanted: () => wanting },
+      )
+      driven.request()
     },
     destroy(error, callback) {
-      subscription?.unsubscribe()
+      driven?.subscription.unsubscribe()
       callback(error)
     },
   })

@@ -1,39 +1,28 @@
 import { ReadableStream } from 'stream/web'
-import { Subject, type Subscription } from 'rxjs'
-import type { Flow } from '../flow/flow'
+import type { DrivenFlow, Flow } from '../flow/flow'
 import { fromAsyncIterable } from '../flow/from-async-iterable'
 
 /**
- * A WHATWG ReadableStream over a flow: each `pull()` requests one value and settles when it
- * arrives, so the flow is read only as fast as the stream is. `cancel()` unsubscribes; an
- * error from the flow errors the stream.
+ * A WHATWG ReadableStream over a flow: the flow is driven while the stream's queue has room
+ * (`desiredSize > 0`), so it is read only as fast as the stream is. `cancel()` unsubscribes;
+ * an error from the flow errors the stream.
  */
-export function toReadableStream<T>(flow: Flow<T>): ReadableStream<T> {
-  const demand = new Subject<number>()
-  let subscription: Subscription | undefined
-  let arrived: (() => void) | undefined
+export function toReadableStream<T>(flow: Flow<T>, { prefetch }: { prefetch?: number } = {}): ReadableStream<T> {
+  let driven: DrivenFlow | undefined
   return new ReadableStream<T>({
     pull(controller) {
-      const next = new Promise<void>((resolve) => (arrived = resolve))
-      subscription ??= flow.pull(demand).subscribe({
-        next: (value) => {
-          controller.enqueue(value)
-          arrived?.()
+      driven ??= flow.drive(
+        {
+          next: (value) => controller.enqueue(value),
+          error: (error: unknown) => controller.error(error),
+          complete: () => controller.close(),
         },
-        error: (error: unknown) => {
-          controller.error(error)
-          arrived?.()
-        },
-        complete: () => {
-          controller.close()
-          arrived?.()
-        },
-      })
-      demand.next(1)
-      return next
+        { prefetch, wanted: () => (controller.desiredSize ?? 0) > 0 },
+      )
+      driven.request()
     },
     cancel() {
-      subscription?.unsubscribe()
+      driven?.subscription.unsubscribe()
     },
   })
 }

@@ -48,4 +48,17 @@ describe('demos: the iii channel examples across real processes', () => {
     expect(result).to.include({ bytes: 32 * 1024 * 1024, intact: true })
     expect(result.mibPerSecond).to.be.a('number')
   })
+
+  it('RxJS pipeline: every record crosses two channels and a transform in another process, with progress messages', async () => {
+    const result = (await runDemo('demos/pipeline/transformer.ts', 'demos/pipeline/run.ts', ['--size', '8'])) as Record<string, number> & {
+      lastReport: Record<string, unknown>
+    }
+    expect(result.records).to.be.above(100_000)
+    expect(result.transformed).to.equal(result.records)
+    expect(result.outputLines).to.equal(result.records)
+    expect(result.bytesIn).to.be.at.least(8 * 1024 * 1024)
+    // One report per 512 KiB of output, and the last one says done with the final counts.
+    expect(result.progressReports).to.be.at.least(Math.floor(result.bytesOut / (512 * 1024)))
+    expect(result.lastReport).to.deep.equal({ type: 'progress', records: result.records, bytesIn: result.bytesIn, bytesOut: result.bytesOut, done: true })
+  })
 })

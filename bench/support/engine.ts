@@ -1,0 +1,15 @@
+// An engine process for benchmarks: prints its address, and its RSS report on SIGTERM.
+import { silentLogger, startEngine } from '../../lib'
+import { RssMeter } from './rss'
+
+async function main(): Promise<void> {
+  const meter = new RssMeter()
+  const engine = await startEngine({ port: 0, logger: silentLogger })
+  console.log(`ENGINE ${engine.url}`)
+  process.once('SIGTERM', () => {
+    console.log(`RSS ${JSON.stringify(meter.report())}`)
+    void engine.close().then(() => process.exit(0))
+  })
+}
+
+void main()
