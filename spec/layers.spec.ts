@@ -86,8 +86,8 @@ const RULES: readonly Rule[] = [
     counterexample: { file: 'socket/connect.ts', specifier: '../channel/close-error', target: 'channel/close-error.ts' },
   },
   {
-    title: 'lib/engine never imports lib/sdk, lib/channel or lib/node',
-    breaks: never('engine', ['sdk', 'channel', 'node']),
+    title: 'lib/engine never imports lib/sdk, lib/channel, lib/node, lib/web or lib/operators',
+    breaks: never('engine', ['sdk', 'channel', 'node', 'web', 'operators']),
     counterexample: { file: 'engine/channels.ts', specifier: '../node/readable', target: 'node/readable.ts' },
   },
   {
@@ -99,6 +99,16 @@ const RULES: readonly Rule[] = [
     title: 'lib/node imports only lib/flow',
     breaks: only('node', ['node', 'flow']),
     counterexample: { file: 'node/writable.ts', specifier: '../errors', target: 'errors.ts' },
+  },
+  {
+    title: 'lib/web imports only lib/flow',
+    breaks: only('web', ['web', 'flow']),
+    counterexample: { file: 'web/readable-stream.ts', specifier: '../channel/reader', target: 'channel/reader.ts' },
+  },
+  {
+    title: 'lib/operators imports only lib/protocol and lib/errors',
+    breaks: only('operators', ['operators', 'protocol', 'errors']),
+    counterexample: { file: 'operators/rechunk.ts', specifier: '../channel/writer', target: 'channel/writer.ts' },
   },
   {
     title: 'lib/sdk never imports lib/engine',
@@ -130,7 +140,7 @@ describe('lib/ layering', () => {
   it('the scanner sees directory, type-only and multi-line imports and resolves them to files', () => {
     expect(imports).to.deep.include({ file: 'cli/main.ts', specifier: '../engine', target: 'engine/index.ts' })
     expect(imports).to.deep.include({ file: 'index.ts', specifier: './engine', target: 'engine/index.ts' })
-    expect(imports).to.deep.include({ file: 'node/readable.ts', specifier: '../flow/source', target: 'flow/source.ts' })
+    expect(imports).to.deep.include({ file: 'node/readable.ts', specifier: '../flow/flow', target: 'flow/flow.ts' })
     expect(imports.filter((edge) => edge.file === 'index.ts' && edge.specifier === './sdk/worker')).to.have.length(2)
     expect(imports).to.deep.include({ file: 'socket/connect.ts', specifier: 'http', target: undefined })
   })
