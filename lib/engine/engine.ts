@@ -11,6 +11,7 @@ import { CloseCode } from '../protocol/close-codes'
 import { ChannelRegistry } from './channels'
 import type { EngineEvent } from './events'
 import { FunctionRegistry } from './function-registry'
+import { nativeMasking } from '../socket/native'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
 import { WorkerConnection } from './worker-connection'
@@ -192,6 +193,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   })
   server.on('error', (error) => logger.error(`server error: ${error.message}`))
   const port = (server.address() as AddressInfo).port
+  logger.info(nativeMasking() ? 'frame masking: native (bufferutil)' : 'frame masking: JavaScript fallback (bufferutil not available; slower)')
   const urlHost = host.includes(':') ? `[${host}]` : host
 
   let closing: Promise<void> | undefined
