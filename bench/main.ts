@@ -1,7 +1,10 @@
 // `npm run bench`: runs the benchmarks and prints their tables (`--json` for machines).
-// Options: --size-mib N (default 1024), --rate MiB/s (default 8), --push-seconds N (default 10).
+// Options: --size-mib N (default 1024), --rate MiB/s (default 8), --push-seconds N (default 10),
+// --only NAME (throughput or slow-reader).
+import os from 'os'
 import { parseArgs } from 'util'
 import { formatSlowReader, slowReader } from './slow-reader'
+import { formatThroughput, throughput } from './throughput'
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -10,18 +13,24 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '8' },
       'push-seconds': { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
+      only: { type: 'string' },
     },
   })
+  const runs = (name: string) => values.only === undefined || values.only === name
   const sizeMiB = Number(values['size-mib'])
   const rate = Number(values.rate)
   const started = new Date()
-  const slow = [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]
+  const oneChannel = runs('throughput') ? await throughput(sizeMiB) : []
+  const slow = runs('slow-reader')
+    ? [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]
+    : []
   if (values.json) {
-    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, slowReader: slow }, null, 2))
+    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, slowReader: slow }, null, 2))
     return
   }
-  console.log(`rx-channels benchmarks, ${started.toISOString()}, Node ${process.version}\n`)
-  console.log(formatSlowReader(slow))
+  console.log(`rx-channels benchmarks, ${started.toISOString()}, Node ${process.version}, ${os.cpus().length} cores\n`)
+  if (oneChannel.length > 0) console.log(`${formatThroughput(oneChannel)}\n`)
+  if (slow.length > 0) console.log(formatSlowReader(slow))
 }
 
 main().catch((error: Error) => {

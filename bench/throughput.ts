@@ -1,0 +1,72 @@
+// One channel's throughput: writer -> engine -> reader in three processes, next to a direct
+// ws pipe between two processes (the practical limit) and the official client's ends on the
+// same engine. Every figure comes from the same run, so the machine's noise is shared.
+import { registerWorker, silentLogger } from '../lib'
+import { spawnTs, type TsProcess } from '../demos/support/processes'
+
+export interface ThroughputResult {
+  readonly name: string
+  readonly mibPerSecond: number
+  readonly bytes: number
+}
+
+async function stopAll(processes: TsProcess[]): Promise<void> {
+  for (const child of processes) child.kill('SIGKILL')
+  await Promise.all(processes.map((child) => child.exited))
+}
+
+async function direct(sizeMiB: number): Promise<ThroughputResult> {
+  const server = spawnTs('bench/throughput/direct.ts', ['server'])
+  const [, port] = await server.waitForLine(/^PORT (\d+)/)
+  const client = spawnTs('bench/throughput/direct.ts', ['client', `ws://127.0.0.1:${port}`, String(sizeMiB)])
+  const [, json] = await server.waitForLine(/^RESULT (.*)$/, 10 * 60_000)
+  await stopAll([server, client])
+  const { bytes, seconds } = JSON.parse(json) as { bytes: number; seconds: number }
+  return { name: 'direct ws pipe (no engine)', bytes, mibPerSecond: bytes / 1048576 / seconds }
+}
+
+export async function relayed(name: string, writerScript: string, readerScript: string, sizeMiB: number, path: 'rx' | 'stream'): Promise<ThroughputResult> {
+  const engine = spawnTs('bench/support/engine.ts')
+  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
+  const writer = spawnTs(writerScript, [url, 'send'])
+  const reader = spawnTs(readerScript, [url, 'receive'])
+  await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
+  const client = registerWorker(url, { logger: silentLogger })
+  try {
+    await client.ready()
+    const channel = await client.createChannel()
+    const received = client.trigger<{ bytes: number; seconds: number }>({
+      function_id: 'bench.receive',
+      payload: { reader: channel.readerRef, path },
+      timeoutMs: 10 * 60_000,
+    })
+    await client.trigger({ function_id: 'bench.send', payload: { writer: channel.writerRef, sizeMiB, path }, timeoutMs: 10 * 60_000 })
+    const { bytes, seconds } = await received
+    return { name, bytes, mibPerSecond: bytes / 1048576 / seconds }
+  } finally {
+    await client.shutdown()
+    await stopAll([writer, reader, engine])
+  }
+}
+
+/** Each figure once, in one run, all against the same machine state. */
+export async function throughput(sizeMiB: number): Promise<ThroughputResult[]> {
+  const sdk = 'bench/throughput/sdk-worker.ts'
+  const iii = 'bench/throughput/iii-worker.ts'
+  return [
+    await direct(sizeMiB),
+    await relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, sizeMiB, 'rx'),
+    await relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, sizeMiB, 'stream'),
+    await relayed('official iii-sdk ends, same engine', iii, iii, sizeMiB, 'stream'),
+  ]
+}
+
+export function formatThroughput(results: readonly ThroughputResult[]): string {
+  const limit = results[0].mibPerSecond
+  return [
+    `one channel, ${Math.round(results[0].bytes / 1048576)} MiB in 64 KiB frames`,
+    'path | MiB/s | vs direct ws pipe',
+    '--- | --- | ---',
+    ...results.map((result) => `${result.name} | ${result.mibPerSecond.toFixed(1)} | ${((result.mibPerSecond / limit) * 100).toFixed(0)} %`),
+  ].join('\n')
+}
