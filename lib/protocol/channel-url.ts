@@ -23,6 +23,9 @@ export interface ChannelRequestError {
   readonly reason: string
 }
 
+/** Longer ids cannot be the engine's (it issues UUIDs); refused before any lookup. */
+export const MAX_CHANNEL_ID_LENGTH = 256
+
 /** Parses the path and query of a channel upgrade request (`url` as given in the HTTP request line). */
 export function parseChannelRequest(url: URL): E.Either<ChannelRequestError, ChannelRequest> {
   const rawId = url.pathname.slice(CHANNEL_PATH_PREFIX.length)
@@ -32,6 +35,9 @@ export function parseChannelRequest(url: URL): E.Either<ChannelRequestError, Cha
     channelId = decodeURIComponent(rawId)
   } catch {
     return E.left({ status: 400, reason: 'malformed channel id' })
+  }
+  if (channelId.length > MAX_CHANNEL_ID_LENGTH) {
+    return E.left({ status: 400, reason: `malformed channel id: longer than ${MAX_CHANNEL_ID_LENGTH} characters` })
   }
   const key = url.searchParams.get('key')
   if (key === null || key === '') return E.left({ status: 400, reason: 'missing key' })

@@ -41,8 +41,19 @@ function isCombinator(type: t.Decoder<unknown, unknown> | undefined): boolean {
 
 function preview(value: unknown): string {
   if (value === undefined) return 'undefined'
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? String(value)
+  } catch {
+    // Too deeply nested to serialize (or a cycle, which JSON cannot produce).
+    return '(a value too deep to show)'
+  }
+  return clip(text, 60)
+}
+
+/** Shortens a client-supplied string before it goes into a log line or a reason. */
+export function clip(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
 }
 
 function parseJson(text: string): E.Either<DecodeFailure, unknown> {
@@ -74,7 +85,7 @@ export function messageDecoder<Table extends CodecTable>(
           E.chain(({ type }) => {
             const codec = Object.prototype.hasOwnProperty.call(table, type) ? table[type] : undefined
             if (codec === undefined) {
-              return E.left<DecodeFailure>({ kind: 'unknown_type', type, reason: `unknown message type "${type}"` })
+              return E.left<DecodeFailure>({ kind: 'unknown_type', type, reason: `unknown message type "${clip(type, 60)}"` })
             }
             return pipe(
               codec.decode(json) as t.Validation<MessageOf<Table>>,

@@ -5,7 +5,7 @@ import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
 import { openSocket } from '../socket/connect'
-import { socketFrames } from '../socket/frames'
+import { socketFrames, SocketClosedError } from '../socket/frames'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
 
 const decodeEngineMessage = messageDecoder(EngineToWorker)
@@ -19,6 +19,12 @@ export interface WorkerSocketOptions {
   readonly logger: Logger
 }
 
+/** Why the last connection dropped: the close code when the engine sent one. */
+export interface Drop {
+  readonly closeCode?: number
+  readonly reason: string
+}
+
 /**
  * The worker's control socket to the engine: reconnects with backoff after any drop, pings
  * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
@@ -28,6 +34,8 @@ export class WorkerSocket {
   readonly messages$ = new Subject<EngineToWorker>()
   /** True while connected; emits false after every drop. */
   readonly connected$ = new BehaviorSubject(false)
+  /** Why the connection dropped last; set before `connected$` emits false. */
+  lastDrop?: Drop
 
   private ws?: WebSocket
   private connection?: Subscription
@@ -97,20 +105,24 @@ export class WorkerSocket {
           else if (decoded.left.kind === 'unknown_type') this.options.logger.debug(`ignored ${decoded.left.reason}`)
           else this.options.logger.warn(`ignored a frame from the engine: ${failureReason(decoded.left)}`)
         },
-        error: (error: Error) => this.onDrop(error.message),
-        complete: () => this.onDrop('the engine closed the connection'),
+        error: (error: Error) =>
+          this.onDrop(
+            error instanceof SocketClosedError ? { closeCode: error.closeCode, reason: error.reason || 'no reason given' } : { reason: error.message },
+          ),
+        complete: () => this.onDrop({ reason: 'the engine closed the connection' }),
       }),
     )
     this.startKeepAlive(ws)
     this.connected$.next(true)
   }
 
-  private onDrop(reason: string): void {
+  private onDrop(drop: Drop): void {
     this.stopKeepAlive()
     this.connection?.unsubscribe()
     this.ws = undefined
     if (this.stopped) return
-    this.options.logger.warn(`disconnected from the engine: ${reason}`)
+    this.options.logger.warn(`disconnected from the engine${drop.closeCode ? ` (${drop.closeCode})` : ''}: ${drop.reason}`)
+    this.lastDrop = drop
     this.connected$.next(false)
     this.scheduleReconnect()
   }

@@ -5,6 +5,7 @@ import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
 import { materializeRefs } from '../channel/refs'
 import { ChannelWriter } from '../channel/writer'
 import { InvocationError, WorkerError } from '../errors'
+import { CloseCode } from '../protocol/close-codes'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
 import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, TriggerAction } from '../protocol/messages'
@@ -261,10 +262,15 @@ class Worker implements WorkerClient {
 
   /** Results of invocations already sent cannot come back over a new connection. */
   private onDisconnected(): void {
+    const drop = this.socket.lastDrop
+    const [code, message] =
+      drop?.closeCode === CloseCode.GoingAway
+        ? ['engine_shutting_down', `the engine closed the connection: ${drop.reason}`]
+        : ['connection_lost', `the connection to the engine was lost before the result arrived${drop ? ` (${drop.reason})` : ''}`]
     for (const [invocationId, entry] of [...this.pending]) {
       if (!entry.sent) continue
       this.settle(invocationId)
-      entry.reject(new InvocationError('connection_lost', 'the connection to the engine was lost before the result arrived', entry.functionId))
+      entry.reject(new InvocationError(code, message, entry.functionId))
     }
   }
 
