@@ -28,6 +28,8 @@ export type InvocationErrorCode =
   | 'too_many_pending_invocations'
   /** `engine::channels::create`: the caller already has the engine's maximum of open channels. */
   | 'too_many_channels'
+  /** The engine refused this worker's token (HTTP 401). */
+  | 'unauthorized'
   | (string & {})
 
 /** A rejected `trigger()`: the code and message come from the engine or the callee. */
@@ -77,7 +79,7 @@ export class ChannelError extends RxChannelsError {
 
 /** The worker client could not do what was asked of it (bad arguments, registration refused). */
 export class WorkerError extends RxChannelsError {
-  constructor(code: 'invalid_argument' | 'registration_rejected' | 'shutdown', message: string) {
+  constructor(code: 'invalid_argument' | 'registration_rejected' | 'shutdown' | 'unauthorized', message: string) {
     super(code, message)
     this.name = 'WorkerError'
   }

@@ -5,10 +5,12 @@ import type { Duplex } from 'stream'
 import * as E from 'fp-ts/Either'
 import { Subject, type Observable } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
+import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import { socketClassWithReasons } from '../socket/limited'
+import { checkWorkerToken } from './auth'
 import { ChannelRegistry } from './channels'
 import type { EngineEvent, SocketEndpoint } from './events'
 import { FunctionRegistry } from './function-registry'
@@ -31,6 +33,11 @@ export interface EngineOptions extends Partial<EngineLimits> {
   readonly heartbeatMs?: number
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
   readonly dropChannelsOfGoneWorkers?: boolean
+  /**
+   * When set, worker sockets must present this token (`Authorization: Bearer <token>` or
+   * `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
+   */
+  readonly token?: string
 }
 
 export interface EngineStats {
@@ -67,6 +74,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const host = options.host ?? '127.0.0.1'
   const logger = options.logger ?? stderrLogger('rx-channels engine')
   const limits = resolveLimits(options)
+  if (options.token !== undefined && options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
   const events = new Subject<EngineEvent>()
   const channels = new ChannelRegistry(limits, logger, events, () => performance.now())
@@ -159,6 +167,14 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       // Telemetry from the official client: accepted and dropped (protocol section 5).
       telemetryServer.handleUpgrade(request, socket, head, (ws) => track(ws, 'telemetry'))
     } else if (url.pathname === '/') {
+      if (options.token !== undefined) {
+        const check = checkWorkerToken(request, url, options.token)
+        if (!check.ok) {
+          logger.warn(`refused a worker socket from ${request.socket.remoteAddress}: ${check.reason}`)
+          refuseUpgrade(socket, 401, check.reason, { 'WWW-Authenticate': 'Bearer realm="rx-channels"' })
+          return
+        }
+      }
       workerServer.handleUpgrade(request, socket, head, acceptWorker)
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)

@@ -3,9 +3,12 @@ import { ChannelDirection, StreamChannelRef } from './refs'
 
 export const CHANNEL_PATH_PREFIX = '/ws/channels/'
 
-/** `ws://host:port/ws/channels/{id}?key=..&dir=..` for one end of a channel. */
+/**
+ * `ws://host:port/ws/channels/{id}?key=..&dir=..` for one end of a channel. A query on the
+ * engine URL (a worker `?token=`) is left out: channel sockets are guarded by their keys.
+ */
 export function channelUrl(engineUrl: string, ref: StreamChannelRef): string {
-  const base = engineUrl.replace(/\/+$/, '')
+  const base = engineUrl.replace(/[?#].*$/s, '').replace(/\/+$/, '')
   return `${base}${CHANNEL_PATH_PREFIX}${encodeURIComponent(ref.channel_id)}?key=${encodeURIComponent(
     ref.access_key,
   )}&dir=${ref.direction}`

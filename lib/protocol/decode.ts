@@ -39,11 +39,14 @@ function isCombinator(type: t.Decoder<unknown, unknown> | undefined): boolean {
   return type instanceof t.IntersectionType || type instanceof t.UnionType
 }
 
+/** Fields whose values are secrets: never shown in a reason, since reasons are logged. */
+const SECRET_FIELDS = new Set(['access_key', 'reattach_token'])
+
 function preview(value: unknown): string {
   if (value === undefined) return 'undefined'
   let text: string
   try {
-    text = JSON.stringify(value) ?? String(value)
+    text = JSON.stringify(value, (key, field: unknown) => (SECRET_FIELDS.has(key) ? '[redacted]' : field)) ?? String(value)
   } catch {
     // Too deeply nested to serialize (or a cycle, which JSON cannot produce).
     return '(a value too deep to show)'
@@ -59,7 +62,8 @@ export function clip(text: string, max = 120): string {
 function parseJson(text: string): E.Either<DecodeFailure, unknown> {
   return E.tryCatch(
     () => JSON.parse(text) as unknown,
-    (error) => ({ kind: 'invalid_json', reason: (error as Error).message }),
+    // V8 quotes part of the text after ', "'; that part may hold a key, and reasons are logged.
+    (error) => ({ kind: 'invalid_json', reason: (error as Error).message.replace(/, ".*$/s, '') }),
   )
 }
 

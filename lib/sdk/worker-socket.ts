@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/Either'
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs'
 import WebSocket from 'ws'
+import { WorkerError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
-import { openSocket } from '../socket/connect'
+import { openSocket, redactUrl, UpgradeRefusedError } from '../socket/connect'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
 
@@ -29,6 +30,8 @@ export interface Drop {
  * The worker's control socket to the engine: reconnects with backoff after any drop, pings
  * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
  * decoded once into typed messages; frames that do not decode are logged and skipped.
+ * An engine that refuses the worker's token (HTTP 401) is not retried: `connected$` errors
+ * with a `WorkerError` coded `unauthorized`, since retrying cannot fix a wrong token.
  */
 export class WorkerSocket {
   readonly messages$ = new Subject<EngineToWorker>()
@@ -70,6 +73,8 @@ export class WorkerSocket {
     this.connection?.unsubscribe()
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'worker shutting down')
     else this.ws?.terminate()
+    // After a failure both subjects have already ended (and an errored BehaviorSubject throws on `value`).
+    if (this.connected$.hasError) return
     if (this.connected$.value) this.connected$.next(false)
     this.connected$.complete()
     this.messages$.complete()
@@ -80,7 +85,11 @@ export class WorkerSocket {
     this.connection = openSocket(this.url, { headers: this.options.headers }).subscribe({
       next: (ws) => this.attach(ws),
       error: (error: Error) => {
-        this.options.logger.debug(`cannot reach the engine at ${this.url}: ${error.message}`)
+        if (error instanceof UpgradeRefusedError && error.status === 401) {
+          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`))
+          return
+        }
+        this.options.logger.debug(`cannot reach the engine at ${redactUrl(this.url)}: ${error.message}`)
         this.scheduleReconnect()
       },
     })
@@ -127,11 +136,18 @@ export class WorkerSocket {
     this.scheduleReconnect()
   }
 
+  private fail(error: WorkerError): void {
+    this.stopped = true
+    this.options.logger.error(error.message)
+    this.connected$.error(error)
+    this.messages$.complete()
+  }
+
   private scheduleReconnect(): void {
     const policy = this.options.reconnect
     if (this.stopped) return
     if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
-      this.options.logger.error(`gave up reconnecting to ${this.url} after ${this.attempt} attempts`)
+      this.options.logger.error(`gave up reconnecting to ${redactUrl(this.url)} after ${this.attempt} attempts`)
       return
     }
     const delay = backoffDelay(policy, this.attempt++)

@@ -17,8 +17,13 @@ import { version as SDK_VERSION } from '../../package.json'
 export interface WorkerOptions {
   /** Shown in `engine::workers::list`. Default `hostname:pid`. */
   readonly workerName?: string
-  /** Extra HTTP headers on the upgrade (for example an auth token). */
+  /** Extra HTTP headers on the worker socket's upgrade. */
   readonly headers?: Record<string, string>
+  /**
+   * The engine's worker token, sent as `Authorization: Bearer <token>` on the worker socket
+   * (channel sockets carry their own keys). An engine that refuses it is not retried.
+   */
+  readonly token?: string
   /** How long `trigger()` waits for a result by default. Default 30 s. */
   readonly invocationTimeoutMs?: number
   readonly reconnect?: Partial<ReconnectPolicy>
@@ -108,6 +113,8 @@ class Worker implements WorkerClient {
   private readonly channelOptions: ChannelEndOptions
   private readonly invocationTimeoutMs: number
   private stopped = false
+  /** Set when the engine refused this worker for good (a wrong token). */
+  private refusal?: WorkerError
 
   constructor(
     url: string,
@@ -117,12 +124,15 @@ class Worker implements WorkerClient {
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
     this.channelOptions = { engineUrl: url }
     this.socket = new WorkerSocket(url, {
-      headers: options.headers,
+      headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },
       reconnect: { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
       logger: this.logger,
     })
     this.socket.messages$.subscribe({ next: (message) => this.onMessage(message), error: () => undefined })
-    this.socket.connected$.subscribe({ next: (connected) => (connected ? this.onConnected() : this.onDisconnected()), error: () => undefined })
+    this.socket.connected$.subscribe({
+      next: (connected) => (connected ? this.onConnected() : this.onDisconnected()),
+      error: (error: WorkerError) => this.onRefused(error),
+    })
   }
 
   registerFunction(definition: string | FunctionDefinition, handler: FunctionHandler): FunctionRef {
@@ -142,6 +152,7 @@ class Worker implements WorkerClient {
 
   trigger<Out = unknown, In = unknown>(request: TriggerRequest<In>): Promise<Out> {
     const { function_id, payload, action, metadata } = request
+    if (this.refusal) return Promise.reject(new InvocationError(this.refusal.code, this.refusal.message, function_id))
     if (this.stopped) return Promise.reject(new InvocationError('shutdown', 'the worker has shut down', function_id))
     const message: InvokeFunction = { type: 'invokefunction', function_id, data: payload, action, metadata }
     if (action?.type === 'void') {
@@ -193,6 +204,7 @@ class Worker implements WorkerClient {
             resolve()
             queueMicrotask(() => subscription.unsubscribe())
           },
+          error: reject,
           complete: () => reject(new WorkerError('shutdown', 'the worker shut down before it connected')),
         })
       })
@@ -271,6 +283,16 @@ class Worker implements WorkerClient {
       if (!entry.sent) continue
       this.settle(invocationId)
       entry.reject(new InvocationError(code, message, entry.functionId))
+    }
+  }
+
+  /** The engine refused this worker for good: nothing queued or pending can be sent. */
+  private onRefused(error: WorkerError): void {
+    this.refusal = error
+    this.outbox.length = 0
+    for (const invocationId of [...this.pending.keys()]) {
+      const entry = this.settle(invocationId)
+      entry?.reject(new InvocationError(error.code, error.message, entry.functionId))
     }
   }
 

@@ -18,6 +18,11 @@ export interface ConnectOptions {
   readonly handshakeTimeoutMs?: number
 }
 
+/** A URL fit for a log line: the values of `token` and `key` query parameters are hidden. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|key)=)[^&#]*/gi, '$1***')
+}
+
 const MAX_REFUSAL_BODY = 512
 
 const ignoreError = (): void => undefined

@@ -160,7 +160,7 @@ describe('engine limits', () => {
   })
 
   it('refuses a limit that is not a whole number >= 1 with invalid_option, before listening', async () => {
-    for (const options of [{ maxFrameBytes: 0 }, { maxChannelsPerWorker: 1.5 }, { channelTtlMs: -1 }]) {
+    for (const options of [{ maxFrameBytes: 0 }, { maxChannelsPerWorker: 1.5 }, { channelTtlMs: -1 }, { token: '' }]) {
       const error = await rejection<RxChannelsError>(startEngine({ port: 0, logger: silentLogger, ...options }))
       expect(error, JSON.stringify(options)).to.be.instanceOf(RxChannelsError)
       expect(error).to.include({ code: 'invalid_option' })
