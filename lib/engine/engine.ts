@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'http'
+import { createServer as createTlsServer } from 'https'
 import type { AddressInfo } from 'net'
 import { performance } from 'perf_hooks'
 import type { Duplex } from 'stream'
@@ -38,6 +39,8 @@ export interface EngineOptions extends Partial<EngineLimits> {
    * `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
    */
   readonly token?: string
+  /** Serve wss:// with this certificate and private key (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
 }
 
 export interface EngineStats {
@@ -52,7 +55,7 @@ export interface EngineStats {
 
 /** A running engine. */
 export interface Engine {
-  /** `ws://HOST:PORT`, the address workers connect to. */
+  /** `ws://HOST:PORT` (`wss://` with TLS), the address workers connect to. */
   readonly url: string
   readonly port: number
   /** The limits in force: the options given, or their defaults. */
@@ -200,9 +203,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     sockets: sockets.size,
   })
 
-  const server = createServer(onRequest)
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest)
   server.on('upgrade', onUpgrade)
   server.on('clientError', (_error, socket) => socket.destroy())
+  // A TLS handshake that fails (a client that does not trust the certificate) is the client's problem.
+  server.on('tlsClientError', (error) => logger.debug(`TLS handshake failed: ${error.message}`))
 
   const heartbeat = setInterval(() => {
     for (const worker of workers.values()) {
@@ -254,7 +259,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       events.complete()
     })())
 
-  return { url: `ws://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
+  return { url: `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
 }
 
 /** Waits for every socket to finish its close handshake, terminating stragglers after `graceMs`. */

@@ -5,7 +5,7 @@ import { WorkerError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
-import { openSocket, redactUrl, UpgradeRefusedError } from '../socket/connect'
+import { openSocket, redactUrl, UpgradeRefusedError, type TlsConnectOptions } from '../socket/connect'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
 
@@ -16,6 +16,7 @@ export const IDLE_TIMEOUT_MS = 60_000
 
 export interface WorkerSocketOptions {
   readonly headers?: Record<string, string>
+  readonly tls?: TlsConnectOptions
   readonly reconnect: ReconnectPolicy
   readonly logger: Logger
 }
@@ -82,7 +83,7 @@ export class WorkerSocket {
 
   private connect(): void {
     if (this.stopped) return
-    this.connection = openSocket(this.url, { headers: this.options.headers }).subscribe({
+    this.connection = openSocket(this.url, { headers: this.options.headers, tls: this.options.tls }).subscribe({
       next: (ws) => this.attach(ws),
       error: (error: Error) => {
         if (error instanceof UpgradeRefusedError && error.status === 401) {

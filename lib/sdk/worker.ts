@@ -6,6 +6,7 @@ import { materializeRefs } from '../channel/refs'
 import { ChannelWriter } from '../channel/writer'
 import { InvocationError, WorkerError } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
+import type { TlsConnectOptions } from '../socket/connect'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
 import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, TriggerAction } from '../protocol/messages'
@@ -24,6 +25,8 @@ export interface WorkerOptions {
    * (channel sockets carry their own keys). An engine that refuses it is not retried.
    */
   readonly token?: string
+  /** For wss:// engines: certificates to trust (`ca`), for worker and channel sockets alike. */
+  readonly tls?: TlsConnectOptions
   /** How long `trigger()` waits for a result by default. Default 30 s. */
   readonly invocationTimeoutMs?: number
   readonly reconnect?: Partial<ReconnectPolicy>
@@ -122,9 +125,10 @@ class Worker implements WorkerClient {
   ) {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
-    this.channelOptions = { engineUrl: url }
+    this.channelOptions = { engineUrl: url, connect: { tls: options.tls } }
     this.socket = new WorkerSocket(url, {
       headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },
+      tls: options.tls,
       reconnect: { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
       logger: this.logger,
     })
