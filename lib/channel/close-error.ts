@@ -23,7 +23,7 @@ export function channelErrorFrom(error: unknown): ChannelError {
       case CloseCode.EndTaken:
         return new ChannelError('end_taken', `this channel end is already connected${reason}`, details)
       case CloseCode.GoingAway:
-        return new ChannelError('engine_shutting_down', `the engine is shutting down${reason}`, details)
+        return new ChannelError('engine_shutting_down', `the engine closed the channel${reason}`, details)
       case CloseCode.Expired:
         return new ChannelError('channel_expired', `the channel expired${reason}`, details)
       case CloseCode.TooBig:

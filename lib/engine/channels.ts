@@ -117,7 +117,8 @@ export class ChannelRegistry {
   /** Expires channels older than the TTL that were never connected on both ends. */
   sweep(): void {
     const expiredBefore = this.now() - this.limits.channelTtlMs
-    for (const entry of [...this.channels.values()]) {
+    // Expiring deletes the entry, which a Map allows while it is iterated.
+    for (const entry of this.channels.values()) {
       // Creation order: every later channel is younger still.
       if (entry.createdAt > expiredBefore) break
       if (!entry.relay.connectedOnBothEnds) entry.relay.expire(this.limits.channelTtlMs)

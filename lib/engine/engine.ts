@@ -10,7 +10,7 @@ import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
-import { socketClassWithReasons } from '../socket/limited'
+import { socketClassWithReasons } from '../socket/close-reasons'
 import { checkWorkerToken } from './auth'
 import { ChannelRegistry } from './channels'
 import type { EngineEvent, SocketEndpoint } from './events'
@@ -77,7 +77,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const host = options.host ?? '127.0.0.1'
   const logger = options.logger ?? stderrLogger('rx-channels engine')
   const limits = resolveLimits(options)
-  if (options.token !== undefined && options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
+  if (options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
   const events = new Subject<EngineEvent>()
   const channels = new ChannelRegistry(limits, logger, events, () => performance.now())

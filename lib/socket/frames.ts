@@ -3,7 +3,7 @@ import WebSocket from 'ws'
 import { RxChannelsError } from '../errors'
 import { isCleanClose } from '../protocol/close-codes'
 import type { Frame } from './frame'
-import { protocolCloseCode } from './limited'
+import { protocolCloseCode } from './close-reasons'
 
 /** A socket closed with a code other than a clean end. */
 export class SocketClosedError extends RxChannelsError {
