@@ -22,6 +22,14 @@ export type InvocationErrorCode =
   | 'connection_lost'
   | 'shutdown'
   | 'invalid_message'
+  /** The engine is shutting down: the invocation will not be answered. */
+  | 'engine_shutting_down'
+  /** The caller already has the engine's maximum of invocations pending. */
+  | 'too_many_pending_invocations'
+  /** `engine::channels::create`: the caller already has the engine's maximum of open channels. */
+  | 'too_many_channels'
+  /** The engine refused this worker's token (HTTP 401). */
+  | 'unauthorized'
   | (string & {})
 
 /** A rejected `trigger()`: the code and message come from the engine or the callee. */
@@ -50,6 +58,12 @@ export type ChannelErrorCode =
   | 'channel_closed'
   /** The end was used after it was closed. */
   | 'channel_ended'
+  /** The engine is shutting down (close code 1001). */
+  | 'engine_shutting_down'
+  /** The other end never connected within the engine's channel TTL (close code 4408). */
+  | 'channel_expired'
+  /** A frame was over the engine's size limit (close code 1009). */
+  | 'frame_too_big'
 
 /** A channel end failed; `closeCode` and `httpStatus` say what the socket reported. */
 export class ChannelError extends RxChannelsError {
@@ -65,7 +79,7 @@ export class ChannelError extends RxChannelsError {
 
 /** The worker client could not do what was asked of it (bad arguments, registration refused). */
 export class WorkerError extends RxChannelsError {
-  constructor(code: 'invalid_argument' | 'registration_rejected' | 'shutdown', message: string) {
+  constructor(code: 'invalid_argument' | 'registration_rejected' | 'shutdown' | 'unauthorized', message: string) {
     super(code, message)
     this.name = 'WorkerError'
   }

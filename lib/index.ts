@@ -9,6 +9,7 @@ export type {
   WorkerOptions,
 } from './sdk/worker'
 export type { ReconnectPolicy } from './sdk/backoff'
+export type { ConnectOptions, TlsConnectOptions } from './socket/connect'
 export { ChannelReader, type ChannelEndOptions } from './channel/reader'
 export { ChannelWriter, FRAME_SIZE } from './channel/writer'
 export { materializeRefs, openChannelEnd, type ChannelEnd } from './channel/refs'
@@ -35,4 +36,14 @@ export { CloseCode } from './protocol/close-codes'
 export { ChannelError, DecodeError, InvocationError, RxChannelsError, WorkerError } from './errors'
 export type { ChannelErrorCode, InvocationErrorCode } from './errors'
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './log'
-export { startEngine, DEFAULT_ENGINE_PORT, type Engine, type EngineEvent, type EngineOptions, type EngineStats } from './engine'
+export {
+  startEngine,
+  DEFAULT_ENGINE_PORT,
+  DEFAULT_LIMITS,
+  type Engine,
+  type EngineEvent,
+  type EngineLimits,
+  type EngineOptions,
+  type EngineStats,
+  type SocketEndpoint,
+} from './engine'

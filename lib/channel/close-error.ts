@@ -22,6 +22,12 @@ export function channelErrorFrom(error: unknown): ChannelError {
         return new ChannelError('reader_gone', `the reader went away${reason}`, details)
       case CloseCode.EndTaken:
         return new ChannelError('end_taken', `this channel end is already connected${reason}`, details)
+      case CloseCode.GoingAway:
+        return new ChannelError('engine_shutting_down', `the engine closed the channel${reason}`, details)
+      case CloseCode.Expired:
+        return new ChannelError('channel_expired', `the channel expired${reason}`, details)
+      case CloseCode.TooBig:
+        return new ChannelError('frame_too_big', `a frame was over the engine's size limit${reason}`, details)
       case CloseCode.Abnormal:
         return new ChannelError('channel_closed', `the connection to the engine was lost${reason}`, details)
       default:

@@ -1,6 +1,19 @@
+import { readFileSync } from 'fs'
 import { parseArgs } from 'util'
-import { DEFAULT_ENGINE_PORT, startEngine } from '../engine'
+import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, startEngine, type EngineLimits, type EngineOptions } from '../engine'
 import { stderrLogger, type LogLevel } from '../log'
+
+/** The engine limits as flags: `--max-frame-bytes N` sets `maxFrameBytes`. */
+const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLimits, help: string]> = [
+  ['max-message-bytes', 'maxMessageBytes', 'largest control message on a worker socket'],
+  ['max-frame-bytes', 'maxFrameBytes', 'largest frame on a channel socket'],
+  ['max-channels-per-worker', 'maxChannelsPerWorker', 'open channels one worker may have created'],
+  ['max-pending-invocations', 'maxPendingInvocationsPerWorker', 'invocations one worker may wait on'],
+  ['max-buffer-frames', 'maxBufferFrames', 'largest buffer_size of a channel (frames)'],
+  ['channel-ttl-ms', 'channelTtlMs', 'ms before a channel not connected on both ends is swept'],
+]
+
+const TOKEN_ENV = 'RX_CHANNELS_TOKEN'
 
 const USAGE = `Usage: rx-channels engine [options]
 
@@ -9,10 +22,20 @@ ws://HOST:PORT/ws/channels/{id}. Prints one line with the address once it accept
 connections. SIGINT or SIGTERM shut it down cleanly (exit code 0).
 
 Options:
-  --host HOST        interface to listen on (default 127.0.0.1)
-  --port PORT        port to listen on; 0 picks a free port (default ${DEFAULT_ENGINE_PORT})
-  --log-level LEVEL  debug, info, warn, error or silent (default info)
-  -h, --help         show this help
+  --host HOST                    interface to listen on (default 127.0.0.1)
+  --port PORT                    port to listen on; 0 picks a free port (default ${DEFAULT_ENGINE_PORT})
+  --log-level LEVEL              debug, info, warn, error or silent (default info)
+  --token TOKEN                  require this token from workers, as "Authorization: Bearer"
+                                 or ?token= (default: $${TOKEN_ENV}, which ps does not show);
+                                 channel sockets stay guarded by their own keys
+  --tls-cert FILE                serve wss:// with this PEM certificate (with --tls-key)
+  --tls-key FILE                 the PEM private key of --tls-cert
+  --keep-channels-of-gone-workers
+                                 keep a worker's channels when it disconnects (default: abort)
+  -h, --help                     show this help
+
+Limits (each a whole number >= 1):
+${LIMIT_FLAGS.map(([flag, option, help]) => `  ${`--${flag} N`.padEnd(30)} ${help} (default ${DEFAULT_LIMITS[option]})`).join('\n')}
 `
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
@@ -20,6 +43,49 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'sile
 function fail(message: string): never {
   process.stderr.write(`rx-channels: ${message}\n\n${USAGE}`)
   process.exit(2)
+}
+
+function readPem(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    fail(`cannot read ${flag} ${file}: ${(error as Error).message}`)
+  }
+}
+
+/** Turns the parsed flags into engine options, or exits 2 naming the first bad one. */
+function engineOptions(values: ReturnType<typeof parseCommand>['values']): EngineOptions {
+  const portText = values.port ?? String(DEFAULT_ENGINE_PORT)
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${portText}"`)
+  const level = (values['log-level'] ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+
+  const limits: Partial<Record<keyof EngineLimits, number>> = {}
+  for (const [flag, option] of LIMIT_FLAGS) {
+    const text = (values as Record<string, string | boolean | undefined>)[flag] as string | undefined
+    if (text === undefined) continue
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) fail(`--${flag} must be a whole number >= 1, got "${text}"`)
+    limits[option] = Number(text)
+  }
+
+  const token = values.token ?? process.env[TOKEN_ENV]
+  if (token === '') fail(`the token must not be empty (--token or $${TOKEN_ENV})`)
+
+  const certFile = values['tls-cert']
+  const keyFile = values['tls-key']
+  if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together')
+  const tls = certFile !== undefined && keyFile !== undefined ? { cert: readPem('--tls-cert', certFile), key: readPem('--tls-key', keyFile) } : undefined
+
+  return {
+    host: values.host ?? '127.0.0.1',
+    port,
+    logger: stderrLogger('rx-channels engine', level),
+    dropChannelsOfGoneWorkers: !values['keep-channels-of-gone-workers'],
+    token,
+    tls,
+    ...limits,
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -35,11 +101,7 @@ async function main(argv: string[]): Promise<void> {
     return
   }
   if (positionals[0] !== 'engine' || positionals.length > 1) fail(positionals.length === 0 ? 'missing command' : `unknown command "${positionals.join(' ')}"`)
-  const portText = values.port ?? String(DEFAULT_ENGINE_PORT)
-  const port = Number(portText)
-  if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${portText}"`)
-  const level = (values['log-level'] ?? 'info') as LogLevel
-  if (!LOG_LEVELS.includes(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+  const options = engineOptions(values)
 
   // Signals that arrive while the engine starts still end it cleanly once it is up.
   let stopRequested = false
@@ -48,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
   }
   process.once('SIGINT', () => stop())
   process.once('SIGTERM', () => stop())
-  const engine = await startEngine({ host: values.host ?? '127.0.0.1', port, logger: stderrLogger('rx-channels engine', level) })
+  const engine = await startEngine(options)
   process.stdout.write(`rx-channels engine listening on ${engine.url}\n`)
   stop = () => {
     engine.close().then(
@@ -70,6 +132,11 @@ function parseCommand(argv: string[]) {
       host: { type: 'string' },
       port: { type: 'string' },
       'log-level': { type: 'string' },
+      token: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'keep-channels-of-gone-workers': { type: 'boolean' },
+      ...Object.fromEntries(LIMIT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -23,6 +23,8 @@ export class ChannelRelay {
   private writerEnd?: WriterEnd
   private writerPaused = false
   private finished = false
+  private writerSeen = false
+  private readerSeen = false
 
   constructor(
     readonly channelId: string,
@@ -37,6 +39,11 @@ export class ChannelRelay {
     return this.backlog.length + (this.reader?.sender.inflightFrames ?? 0)
   }
 
+  /** Whether each end has connected at some point; channels that never were are swept after the TTL. */
+  get connectedOnBothEnds(): boolean {
+    return this.writerSeen && this.readerSeen
+  }
+
   isTaken(direction: ChannelDirection): boolean {
     return direction === 'write' ? this.writer !== undefined || this.writerEnd !== undefined : this.reader !== undefined
   }
@@ -49,6 +56,7 @@ export class ChannelRelay {
         this.onWriterEnd({ clean: false, code: CloseCode.WriterAborted, reason: writerAbortReason(error) }),
     })
     this.writer = { ws, frames }
+    this.writerSeen = true
   }
 
   attachReader(ws: WebSocket): void {
@@ -62,6 +70,7 @@ export class ChannelRelay {
       }),
     )
     this.reader = { ws, sender, subscriptions }
+    this.readerSeen = true
     this.pump()
   }
 
@@ -69,9 +78,20 @@ export class ChannelRelay {
   abort(code: number, reason: string): void {
     this.writer?.frames.unsubscribe()
     this.reader?.subscriptions.unsubscribe()
+    // A paused socket would not read the peer's answer to the close frame.
+    if (this.writerPaused) this.writer?.ws.resume()
     closeSocket(this.writer?.ws, code, reason)
     closeSocket(this.reader?.ws, code, reason)
     this.finish()
+  }
+
+  /** Ends a channel whose ends did not both connect within `ttlMs`: a connected end is closed with 4408. */
+  expire(ttlMs: number): void {
+    const missing = this.writerSeen ? 'the reader never' : this.readerSeen ? 'the writer never' : 'neither end'
+    const reason = `channel expired: ${missing} connected within ${ttlMs} ms`
+    this.logger.debug(`channel ${this.channelId}: ${reason}`)
+    this.events.next({ type: 'channel_expired', channel_id: this.channelId, reason })
+    this.abort(CloseCode.Expired, reason)
   }
 
   private onWriterFrame(frame: Frame): void {
@@ -137,9 +157,9 @@ export class ChannelRelay {
 
 function writerAbortReason(error: unknown): string {
   if (error instanceof SocketClosedError) {
-    return error.closeCode === CloseCode.Abnormal
-      ? 'writer disconnected mid-stream'
-      : `writer aborted${error.reason ? `: ${error.reason}` : ` (close code ${error.closeCode})`}`
+    if (error.closeCode === CloseCode.Abnormal) return 'writer disconnected mid-stream'
+    if (error.closeCode === CloseCode.TooBig) return "writer aborted: it sent a frame over the engine's size limit (maxFrameBytes)"
+    return `writer aborted${error.reason ? `: ${error.reason}` : ` (close code ${error.closeCode})`}`
   }
   return `writer failed: ${describe(error)}`
 }

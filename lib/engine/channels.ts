@@ -1,47 +1,52 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'crypto'
+import { randomBytes, randomUUID } from 'crypto'
+import * as E from 'fp-ts/Either'
 import type { Observer } from 'rxjs'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
+import type { ErrorBody } from '../protocol/messages'
 import type { ChannelDirection, ChannelPair } from '../protocol/refs'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelRelay } from './channel-relay'
 import type { EngineEvent } from './events'
-
-export const DEFAULT_BUFFER_SIZE = 64
-export const MAX_BUFFER_SIZE = 1024
+import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
+import { secretsMatch } from './secrets'
 
 interface ChannelEntry {
   readonly relay: ChannelRelay
-  readonly keys: Readonly<Record<ChannelDirection, Buffer>>
+  readonly keys: Readonly<Record<ChannelDirection, string>>
   readonly ownerWorkerId?: string
+  readonly createdAt: number
 }
 
 export type AttachOutcome =
   | { readonly ok: true; readonly relay: ChannelRelay }
   | { readonly ok: false; readonly status: 403 | 404; readonly reason: string }
 
+/** What `engine::channels::create` answers: the two refs, and the buffer size granted. */
+export type CreatedChannel = ChannelPair & { readonly buffer_size: number }
+
 /** 128 bits from a cryptographic source, URL-safe. */
 function newAccessKey(): string {
   return randomBytes(16).toString('base64url')
 }
 
-function keysMatch(expected: Buffer, offered: string): boolean {
-  const offeredBytes = Buffer.from(offered, 'utf8')
-  // timingSafeEqual needs equal lengths; compare against itself to keep the time flat.
-  if (offeredBytes.length !== expected.length) {
-    timingSafeEqual(expected, expected)
-    return false
-  }
-  return timingSafeEqual(expected, offeredBytes)
-}
+type ChannelLimits = Pick<EngineLimits, 'maxChannelsPerWorker' | 'maxBufferFrames' | 'channelTtlMs'>
 
-/** The engine's channels by id, with one access key per direction. */
+/**
+ * The engine's channels by id, with one access key per direction. It also enforces the
+ * channel limits: open channels per worker, frames per channel, and the TTL of channels
+ * that were never connected on both ends.
+ */
 export class ChannelRegistry {
+  // A Map iterates in insertion order, which is creation order: the sweep relies on it.
   private readonly channels = new Map<string, ChannelEntry>()
+  private readonly openByOwner = new Map<string, number>()
 
   constructor(
+    private readonly limits: ChannelLimits,
     private readonly logger: Logger,
     private readonly events: Observer<EngineEvent>,
+    private readonly now: () => number,
   ) {}
 
   get size(): number {
@@ -55,28 +60,38 @@ export class ChannelRegistry {
     return held
   }
 
-  create(bufferSize: number, ownerWorkerId?: string): ChannelPair {
-    const channelId = randomUUID()
-    const writeKey = newAccessKey()
-    const readKey = newAccessKey()
-    const relay = new ChannelRelay(channelId, bufferSize, this.logger, this.events, () => this.channels.delete(channelId))
-    this.channels.set(channelId, {
-      relay,
-      keys: { write: Buffer.from(writeKey, 'utf8'), read: Buffer.from(readKey, 'utf8') },
-      ownerWorkerId,
-    })
-    this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: bufferSize })
-    return {
-      writer: { channel_id: channelId, access_key: writeKey, direction: 'write' },
-      reader: { channel_id: channelId, access_key: readKey, direction: 'read' },
+  /**
+   * Creates a channel holding at most `bufferSize` frames (default 64, capped at
+   * `maxBufferFrames`), or refuses with `too_many_channels` when its creator is at its limit.
+   */
+  create(bufferSize: number | undefined, ownerWorkerId?: string): E.Either<ErrorBody, CreatedChannel> {
+    const open = ownerWorkerId === undefined ? 0 : this.openByOwner.get(ownerWorkerId) ?? 0
+    if (open >= this.limits.maxChannelsPerWorker) {
+      this.logger.warn(`worker ${ownerWorkerId}: refused a channel, it has ${open} open (maxChannelsPerWorker)`)
+      return E.left({
+        code: 'too_many_channels',
+        message: `this worker already has ${open} open channels, the engine's limit (maxChannelsPerWorker); finish some first`,
+      })
     }
+    const granted = Math.min(bufferSize ?? DEFAULT_BUFFER_FRAMES, this.limits.maxBufferFrames)
+    const channelId = randomUUID()
+    const keys = { write: newAccessKey(), read: newAccessKey() }
+    const relay = new ChannelRelay(channelId, granted, this.logger, this.events, () => this.remove(channelId))
+    this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })
+    if (ownerWorkerId !== undefined) this.openByOwner.set(ownerWorkerId, open + 1)
+    this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: granted })
+    return E.right({
+      writer: { channel_id: channelId, access_key: keys.write, direction: 'write' },
+      reader: { channel_id: channelId, access_key: keys.read, direction: 'read' },
+      buffer_size: granted,
+    })
   }
 
   /** Checks a channel upgrade before it is accepted; refusals become HTTP answers. */
   authorize(channelId: string, direction: ChannelDirection, key: string): AttachOutcome {
     const entry = this.channels.get(channelId)
     if (!entry) return { ok: false, status: 404, reason: 'unknown or expired channel' }
-    if (!keysMatch(entry.keys[direction], key)) {
+    if (!secretsMatch(entry.keys[direction], key)) {
       return { ok: false, status: 403, reason: `access key does not grant ${direction} access to this channel` }
     }
     return { ok: true, relay: entry.relay }
@@ -99,7 +114,27 @@ export class ChannelRegistry {
     }
   }
 
+  /** Expires channels older than the TTL that were never connected on both ends. */
+  sweep(): void {
+    const expiredBefore = this.now() - this.limits.channelTtlMs
+    // Expiring deletes the entry, which a Map allows while it is iterated.
+    for (const entry of this.channels.values()) {
+      // Creation order: every later channel is younger still.
+      if (entry.createdAt > expiredBefore) break
+      if (!entry.relay.connectedOnBothEnds) entry.relay.expire(this.limits.channelTtlMs)
+    }
+  }
+
   abortAll(code: number, reason: string): void {
     for (const entry of [...this.channels.values()]) entry.relay.abort(code, reason)
+  }
+
+  private remove(channelId: string): void {
+    const owner = this.channels.get(channelId)?.ownerWorkerId
+    this.channels.delete(channelId)
+    if (owner === undefined) return
+    const open = (this.openByOwner.get(owner) ?? 1) - 1
+    if (open > 0) this.openByOwner.set(owner, open)
+    else this.openByOwner.delete(owner)
   }
 }

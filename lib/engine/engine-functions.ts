@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { describeErrors } from '../protocol/decode'
 import type { ErrorBody } from '../protocol/messages'
-import { DEFAULT_BUFFER_SIZE, MAX_BUFFER_SIZE, type ChannelRegistry } from './channels'
+import type { ChannelRegistry } from './channels'
 import type { FunctionRegistry } from './function-registry'
 import type { WorkerConnection } from './worker-connection'
 
@@ -32,11 +32,11 @@ const createChannel: EngineFunction = (input, caller, { channels }) =>
     CreateChannelInput.decode(input),
     E.mapLeft((errors) => invalidInput('engine::channels::create', errors)),
     E.chain((decoded) => {
-      const requested = decoded?.buffer_size ?? DEFAULT_BUFFER_SIZE
-      if (!Number.isInteger(requested) || requested < 1) {
+      const requested = decoded?.buffer_size ?? undefined
+      if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
         return E.left({ code: 'invalid_input', message: `buffer_size must be a whole number >= 1, got ${requested}` })
       }
-      return E.right(channels.create(Math.min(requested, MAX_BUFFER_SIZE), caller.id))
+      return channels.create(requested, caller.id)
     }),
   )
 

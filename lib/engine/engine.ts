@@ -1,38 +1,47 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'http'
+import { createServer as createTlsServer } from 'https'
 import type { AddressInfo } from 'net'
+import { performance } from 'perf_hooks'
 import type { Duplex } from 'stream'
-import { timingSafeEqual } from 'crypto'
 import * as E from 'fp-ts/Either'
 import { Subject, type Observable } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
+import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
+import { socketClassWithReasons } from '../socket/close-reasons'
+import { checkWorkerToken } from './auth'
 import { ChannelRegistry } from './channels'
-import type { EngineEvent } from './events'
+import type { EngineEvent, SocketEndpoint } from './events'
 import { FunctionRegistry } from './function-registry'
 import { nativeMasking } from '../socket/native'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
+import { resolveLimits, type EngineLimits } from './limits'
+import { secretsMatch } from './secrets'
 import { WorkerConnection } from './worker-connection'
 import { serveWorker } from './worker-session'
 
 export const DEFAULT_ENGINE_PORT = 49134
 
-export interface EngineOptions {
+export interface EngineOptions extends Partial<EngineLimits> {
   /** Interface to listen on. Default `127.0.0.1`. */
   readonly host?: string
   /** Port to listen on; 0 picks a free one. Default 49134. */
   readonly port?: number
   readonly logger?: Logger
-  /** Largest control message a worker may send, in bytes. Default 16 MiB. */
-  readonly maxMessageBytes?: number
-  /** Largest frame on a channel socket, in bytes. Default 1 MiB (writers send 64 KiB frames). */
-  readonly maxFrameBytes?: number
   /** How often the engine pings workers and drops those that did not answer the last ping. Default 30 s. */
   readonly heartbeatMs?: number
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
   readonly dropChannelsOfGoneWorkers?: boolean
+  /**
+   * When set, worker sockets must present this token (`Authorization: Bearer <token>` or
+   * `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
+   */
+  readonly token?: string
+  /** Serve wss:// with this certificate and private key (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
 }
 
 export interface EngineStats {
@@ -47,10 +56,12 @@ export interface EngineStats {
 
 /** A running engine. */
 export interface Engine {
-  /** `ws://HOST:PORT`, the address workers connect to. */
+  /** `ws://HOST:PORT` (`wss://` with TLS), the address workers connect to. */
   readonly url: string
   readonly port: number
-  /** Lifecycle events of workers and channels, including backpressure. Completes on close. */
+  /** The limits in force: the options given, or their defaults. */
+  readonly limits: EngineLimits
+  /** Lifecycle events of workers, channels and sockets, including backpressure. Completes on close. */
   readonly events$: Observable<EngineEvent>
   stats(): EngineStats
   /** Stops accepting, fails what is in flight with "engine shutting down", closes every socket. */
@@ -59,50 +70,64 @@ export interface Engine {
 
 const SHUTDOWN_REASON = 'engine shutting down'
 const SHUTDOWN_GRACE_MS = 2_000
+/** The TTL sweep runs a few times per TTL, at most every 30 s: expiry is late by at most that. */
+const sweepInterval = (ttlMs: number) => Math.min(Math.max(ttlMs / 4, 10), 30_000)
 
 /** Starts an engine: one HTTP server, one port, worker sockets on `/`, channel sockets on `/ws/channels/{id}`. */
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
   const host = options.host ?? '127.0.0.1'
   const logger = options.logger ?? stderrLogger('rx-channels engine')
+  const limits = resolveLimits(options)
+  if (options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
   const events = new Subject<EngineEvent>()
-  const channels = new ChannelRegistry(logger, events)
+  const channels = new ChannelRegistry(limits, logger, events, () => performance.now())
   const functions = new FunctionRegistry()
-  const invocations = new InvocationRouter()
+  const invocations = new InvocationRouter(limits.maxPendingInvocationsPerWorker)
   const workers = new Map<string, WorkerConnection>()
   const sockets = new Set<WebSocket>()
+  let closing: Promise<void> | undefined
 
-  const workerServer = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 16 * 1024 * 1024 })
+  const workerServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    WebSocket: socketClassWithReasons('maxMessageBytes', limits.maxMessageBytes),
+  })
   const channelServer = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxFrameBytes ?? 1024 * 1024,
+    maxPayload: limits.maxFrameBytes,
     perMessageDeflate: false,
+    WebSocket: socketClassWithReasons('maxFrameBytes', limits.maxFrameBytes),
   })
-  const telemetryServer = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 })
+  const telemetryServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes })
 
-  const track = (ws: WebSocket) => {
+  const track = (ws: WebSocket, endpoint: SocketEndpoint) => {
     sockets.add(ws)
-    ws.on('error', (error) => logger.debug(`socket error: ${error.message}`))
-    ws.on('close', () => sockets.delete(ws))
+    ws.on('error', (error) => logger.debug(`${endpoint} socket error: ${error.message}`))
+    ws.on('close', () => {
+      sockets.delete(ws)
+      events.next({ type: 'socket_closed', endpoint })
+    })
   }
 
-  const retire = (previousWorkerId: string, token: string) => {
+  const retire = (worker: WorkerConnection, previousWorkerId: string, token: string) => {
     const previous = workers.get(previousWorkerId)
-    if (!previous) return
-    const expected = Buffer.from(previous.reattachToken)
-    const offered = Buffer.from(token)
-    if (expected.length === offered.length && timingSafeEqual(expected, offered)) previous.ws.terminate()
-    else logger.warn(`reattach to worker ${previousWorkerId} refused: wrong token`)
+    if (!previous || previous === worker) {
+      logger.debug(`worker ${worker.id}: reattach to unknown or own worker id ignored`)
+      return
+    }
+    if (secretsMatch(previous.reattachToken, token)) previous.ws.terminate()
+    else logger.warn(`worker ${worker.id}: reattach to worker ${previousWorkerId} refused: wrong token`)
   }
 
   const acceptWorker = (ws: WebSocket) => {
-    track(ws)
+    track(ws, 'worker')
     const worker = new WorkerConnection(ws)
     workers.set(worker.id, worker)
     ws.on('pong', () => (worker.alive = true))
     logger.info(`worker ${worker.id} connected`)
     events.next({ type: 'worker_connected', worker_id: worker.id })
-    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire }).then(() => {
+    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then(() => {
       workers.delete(worker.id)
       functions.removeWorker(worker)
       const reason = `worker ${worker.id} disconnected`
@@ -115,6 +140,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
+    if (closing) {
+      refuseUpgrade(socket, 503, SHUTDOWN_REASON)
+      return
+    }
     let url: URL
     try {
       url = new URL(request.url ?? '/', 'http://engine')
@@ -135,13 +164,21 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         return
       }
       channelServer.handleUpgrade(request, socket, head, (ws) => {
-        track(ws)
+        track(ws, 'channel')
         channels.attach(outcome.relay, direction, ws)
       })
     } else if (url.pathname === '/otel') {
       // Telemetry from the official client: accepted and dropped (protocol section 5).
-      telemetryServer.handleUpgrade(request, socket, head, (ws) => track(ws))
+      telemetryServer.handleUpgrade(request, socket, head, (ws) => track(ws, 'telemetry'))
     } else if (url.pathname === '/') {
+      if (options.token !== undefined) {
+        const check = checkWorkerToken(request, url, options.token)
+        if (!check.ok) {
+          logger.warn(`refused a worker socket from ${request.socket.remoteAddress}: ${check.reason}`)
+          refuseUpgrade(socket, 401, check.reason, { 'WWW-Authenticate': 'Bearer realm="rx-channels"' })
+          return
+        }
+      }
       workerServer.handleUpgrade(request, socket, head, acceptWorker)
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
@@ -167,9 +204,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     sockets: sockets.size,
   })
 
-  const server = createServer(onRequest)
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest)
   server.on('upgrade', onUpgrade)
   server.on('clientError', (_error, socket) => socket.destroy())
+  // A TLS handshake that fails (a client that does not trust the certificate) is the client's problem.
+  server.on('tlsClientError', (error) => logger.debug(`TLS handshake failed: ${error.message}`))
 
   const heartbeat = setInterval(() => {
     for (const worker of workers.values()) {
@@ -183,26 +222,36 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     }
   }, options.heartbeatMs ?? 30_000)
   heartbeat.unref()
+  // One timer for every channel, rather than one per channel.
+  const sweeper = setInterval(() => channels.sweep(), sweepInterval(limits.channelTtlMs))
+  sweeper.unref()
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? DEFAULT_ENGINE_PORT, host, () => {
-      server.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? DEFAULT_ENGINE_PORT, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    clearInterval(heartbeat)
+    clearInterval(sweeper)
+    throw error
+  }
   server.on('error', (error) => logger.error(`server error: ${error.message}`))
   const port = (server.address() as AddressInfo).port
   logger.info(nativeMasking() ? 'frame masking: native (bufferutil)' : 'frame masking: JavaScript fallback (bufferutil not available; slower)')
   const urlHost = host.includes(':') ? `[${host}]` : host
 
-  let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
       clearInterval(heartbeat)
+      clearInterval(sweeper)
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Results go out before the close frames, on the same sockets, so callers see why.
+      invocations.failAll({ code: 'engine_shutting_down', message: SHUTDOWN_REASON })
       channels.abortAll(CloseCode.GoingAway, SHUTDOWN_REASON)
-      for (const worker of workers.values()) invocations.workerGone(worker, SHUTDOWN_REASON)
       for (const ws of sockets) {
         if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GoingAway, SHUTDOWN_REASON)
       }
@@ -212,7 +261,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       events.complete()
     })())
 
-  return { url: `ws://${urlHost}:${port}`, port, events$: events.asObservable(), stats, close }
+  return { url: `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
 }
 
 /** Waits for every socket to finish its close handshake, terminating stragglers after `graceMs`. */

@@ -3,7 +3,14 @@ export type EngineEvent =
   | { readonly type: 'worker_connected'; readonly worker_id: string }
   | { readonly type: 'worker_disconnected'; readonly worker_id: string }
   | { readonly type: 'channel_created'; readonly channel_id: string; readonly buffer_size: number }
+  /** The channel's ends did not both connect within the TTL; `channel_finished` follows. */
+  | { readonly type: 'channel_expired'; readonly channel_id: string; readonly reason: string }
   | { readonly type: 'channel_finished'; readonly channel_id: string }
   /** The channel holds `buffer_size` frames: the writer's socket is no longer read. */
   | { readonly type: 'writer_paused'; readonly channel_id: string; readonly held_frames: number }
   | { readonly type: 'writer_resumed'; readonly channel_id: string; readonly held_frames: number }
+  /** A socket the engine accepted has closed; `stats().sockets` no longer counts it. */
+  | { readonly type: 'socket_closed'; readonly endpoint: SocketEndpoint }
+
+/** Which endpoint a socket was accepted on. */
+export type SocketEndpoint = 'worker' | 'channel' | 'telemetry'

@@ -1,2 +1,3 @@
 export { startEngine, DEFAULT_ENGINE_PORT, type Engine, type EngineOptions, type EngineStats } from './engine'
-export type { EngineEvent } from './events'
+export type { EngineEvent, SocketEndpoint } from './events'
+export { DEFAULT_LIMITS, type EngineLimits } from './limits'

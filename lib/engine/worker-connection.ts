@@ -21,6 +21,21 @@ export class WorkerConnection {
     this.sendRaw(JSON.stringify(message))
   }
 
+  /**
+   * Sends a message that carries client-supplied values (an engine function's result); false
+   * if it cannot be serialized, such as metadata nested too deep for `JSON.stringify`.
+   */
+  trySend(message: EngineToWorker): boolean {
+    let text: string
+    try {
+      text = JSON.stringify(message)
+    } catch {
+      return false
+    }
+    this.sendRaw(text)
+    return true
+  }
+
   /** Forwards a frame exactly as another worker sent it. */
   sendRaw(text: string): void {
     if (this.open) this.ws.send(text)

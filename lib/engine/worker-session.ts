@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either'
 import type { Logger } from '../log'
-import { failureReason, messageDecoder, type DecodeFailure } from '../protocol/decode'
-import { WorkerToEngine, type InvocationResult, type InvokeFunction } from '../protocol/messages'
-import { socketFrames } from '../socket/frames'
+import { clip, failureReason, messageDecoder, type DecodeFailure } from '../protocol/decode'
+import { CloseCode } from '../protocol/close-codes'
+import { WorkerToEngine, type ErrorBody, type InvocationResult, type InvokeFunction } from '../protocol/messages'
+import { socketFrames, SocketClosedError } from '../socket/frames'
 import { ENGINE_FUNCTION_PREFIX, engineFunctions, type EngineContext } from './engine-functions'
 import type { InvocationRouter } from './invocation-router'
 import { failure } from './invocation-router'
@@ -13,8 +14,9 @@ const decodeWorkerMessage = messageDecoder(WorkerToEngine)
 export interface SessionContext extends EngineContext {
   readonly invocations: InvocationRouter
   readonly logger: Logger
-  /** Retires a previous connection of a reconnecting worker. */
-  retire(previousWorkerId: string, token: string): void
+  readonly maxMessageBytes: number
+  /** Retires a previous connection of `worker`, which has reconnected. */
+  retire(worker: WorkerConnection, previousWorkerId: string, token: string): void
 }
 
 /**
@@ -33,96 +35,114 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
           reject(worker, logger, 'binary frames are not accepted on the worker socket')
           return
         }
-        const raw = frame.data.toString('utf8')
-        const decoded = decodeWorkerMessage(raw)
-        if (E.isLeft(decoded)) {
-          onUndecodable(worker, decoded.left, context)
-          return
-        }
-        const message = decoded.right
-        switch (message.type) {
-          case 'registerfunction': {
-            const outcome = context.functions.register(worker, message)
-            if (outcome.ok) logger.debug(`worker ${worker.id} registered function ${message.id}`)
-            else {
-              logger.warn(`worker ${worker.id}: function ${message.id} is owned by worker ${outcome.owner.id}`)
-              worker.send({
-                type: 'registrationrejected',
-                code: 'function_already_registered',
-                function_id: message.id,
-                owner_worker_id: outcome.owner.id,
-                message: `function ${message.id} is already registered by another worker`,
-              })
-            }
-            return
-          }
-          case 'unregisterfunction':
-            context.functions.unregister(worker, message.id)
-            return
-          case 'invokefunction':
-            invoke(worker, message, raw, context)
-            return
-          case 'invocationresult':
-            onResult(worker, message, raw, context)
-            return
-          case 'reattach':
-            context.retire(message.previous_worker_id, message.reattach_token)
-            return
+        // Nothing a worker sends may escape as an exception: in a subscriber it would crash the engine.
+        try {
+          dispatch(worker, frame.data.toString('utf8'), context)
+        } catch (error) {
+          logger.error(`worker ${worker.id}: failed to handle a frame: ${(error as Error).message}`)
+          worker.send({ type: 'protocolerror', code: 'internal_error', message: 'the engine failed to handle this frame' })
         }
       },
-      error: () => resolve(),
+      error: (error: unknown) => {
+        if (error instanceof SocketClosedError && error.closeCode === CloseCode.TooBig) {
+          logger.warn(`worker ${worker.id}: closed with 1009: it sent a message over the ${context.maxMessageBytes}-byte limit (maxMessageBytes)`)
+        } else if (error instanceof SocketClosedError && error.closeCode !== CloseCode.Abnormal) {
+          logger.info(`worker ${worker.id}: socket closed with ${error.closeCode}: ${clip(error.reason)}`)
+        }
+        resolve()
+      },
       complete: () => resolve(),
     })
   })
 }
 
+function dispatch(worker: WorkerConnection, raw: string, context: SessionContext): void {
+  const { logger } = context
+  const decoded = decodeWorkerMessage(raw)
+  if (E.isLeft(decoded)) {
+    onUndecodable(worker, decoded.left, context)
+    return
+  }
+  const message = decoded.right
+  switch (message.type) {
+    case 'registerfunction': {
+      const outcome = context.functions.register(worker, message)
+      if (outcome.ok) logger.debug(`worker ${worker.id} registered function ${clip(message.id)}`)
+      else {
+        logger.warn(`worker ${worker.id}: function ${clip(message.id)} is owned by worker ${outcome.owner.id}`)
+        worker.send({
+          type: 'registrationrejected',
+          code: 'function_already_registered',
+          function_id: message.id,
+          owner_worker_id: outcome.owner.id,
+          message: `function ${message.id} is already registered by another worker`,
+        })
+      }
+      return
+    }
+    case 'unregisterfunction':
+      context.functions.unregister(worker, message.id)
+      return
+    case 'invokefunction':
+      invoke(worker, message, raw, context)
+      return
+    case 'invocationresult':
+      onResult(worker, message, raw, context)
+      return
+    case 'reattach':
+      context.retire(worker, message.previous_worker_id, message.reattach_token)
+      return
+  }
+}
+
 function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, context: SessionContext): void {
   const awaited = message.invocation_id !== undefined && message.action?.type !== 'void'
-  const answer = (result: InvocationResult) => {
-    if (awaited) caller.send(result)
-    else if (result.error) context.logger.warn(`fire-and-forget ${message.function_id}: ${result.error.message}`)
-  }
   const invocationId = message.invocation_id ?? ''
+  const answer = (outcome: E.Either<ErrorBody, unknown>) => {
+    if (!awaited) {
+      if (E.isLeft(outcome)) context.logger.warn(`worker ${caller.id}: fire-and-forget ${clip(message.function_id)}: ${clip(outcome.left.message)}`)
+      return
+    }
+    const result: InvocationResult = E.isRight(outcome)
+      ? { type: 'invocationresult', invocation_id: invocationId, function_id: message.function_id, result: outcome.right }
+      : failure(invocationId, message.function_id, outcome.left)
+    if (!caller.trySend(result)) {
+      context.logger.warn(`worker ${caller.id}: the result of ${clip(message.function_id)} cannot be serialized`)
+      caller.send(failure(invocationId, message.function_id, { code: 'invocation_failed', message: 'the result cannot be serialized as JSON' }))
+    }
+  }
 
   if (message.action?.type === 'enqueue') {
     // As an iii engine answers when no queue worker is installed.
-    answer(failure(invocationId, message.function_id, {
-      code: 'enqueue_error',
-      message: `no queue provider: this engine does not serve queue "${message.action.queue}"`,
-    }))
+    answer(E.left({ code: 'enqueue_error', message: `no queue provider: this engine does not serve queue "${message.action.queue}"` }))
     return
   }
 
   if (message.function_id.startsWith(ENGINE_FUNCTION_PREFIX)) {
     const serve = engineFunctions[message.function_id]
-    if (serve === undefined) {
-      answer(failure(invocationId, message.function_id, notFound(message.function_id)))
-      return
-    }
-    const outcome = serve(message.data, caller, context)
-    answer(
-      E.isRight(outcome)
-        ? { type: 'invocationresult', invocation_id: invocationId, function_id: message.function_id, result: outcome.right }
-        : failure(invocationId, message.function_id, outcome.left),
-    )
+    answer(serve === undefined ? E.left(notFound(message.function_id)) : serve(message.data, caller, context))
     return
   }
 
   const callee = context.functions.owner(message.function_id)
   if (callee === undefined || !callee.open) {
-    answer(failure(invocationId, message.function_id, notFound(message.function_id)))
+    answer(E.left(notFound(message.function_id)))
     return
   }
-  context.invocations.forward(caller, callee, message, raw)
+  const refused = context.invocations.forward(caller, callee, message, raw)
+  if (refused) {
+    context.logger.warn(`worker ${caller.id}: refused an invocation of ${clip(message.function_id)}: ${refused.code}`)
+    answer(E.left(refused))
+  }
 }
 
 function onResult(callee: WorkerConnection, result: InvocationResult, raw: string, context: SessionContext): void {
   if (!context.invocations.complete(callee, result, raw)) {
-    context.logger.debug(`worker ${callee.id}: result for ${result.invocation_id} that nobody awaits`)
+    context.logger.debug(`worker ${callee.id}: dropped a result for ${clip(result.invocation_id)}, which nobody awaits`)
   }
 }
 
-function notFound(functionId: string) {
+function notFound(functionId: string): ErrorBody {
   return { code: 'function_not_found', message: `function ${functionId} not found` }
 }
 

@@ -3,9 +3,12 @@ import { ChannelDirection, StreamChannelRef } from './refs'
 
 export const CHANNEL_PATH_PREFIX = '/ws/channels/'
 
-/** `ws://host:port/ws/channels/{id}?key=..&dir=..` for one end of a channel. */
+/**
+ * `ws://host:port/ws/channels/{id}?key=..&dir=..` for one end of a channel. A query on the
+ * engine URL (a worker `?token=`) is left out: channel sockets are guarded by their keys.
+ */
 export function channelUrl(engineUrl: string, ref: StreamChannelRef): string {
-  const base = engineUrl.replace(/\/+$/, '')
+  const base = engineUrl.replace(/[?#].*$/s, '').replace(/\/+$/, '')
   return `${base}${CHANNEL_PATH_PREFIX}${encodeURIComponent(ref.channel_id)}?key=${encodeURIComponent(
     ref.access_key,
   )}&dir=${ref.direction}`
@@ -23,6 +26,9 @@ export interface ChannelRequestError {
   readonly reason: string
 }
 
+/** Longer ids cannot be the engine's (it issues UUIDs); refused before any lookup. */
+export const MAX_CHANNEL_ID_LENGTH = 256
+
 /** Parses the path and query of a channel upgrade request (`url` as given in the HTTP request line). */
 export function parseChannelRequest(url: URL): E.Either<ChannelRequestError, ChannelRequest> {
   const rawId = url.pathname.slice(CHANNEL_PATH_PREFIX.length)
@@ -32,6 +38,9 @@ export function parseChannelRequest(url: URL): E.Either<ChannelRequestError, Cha
     channelId = decodeURIComponent(rawId)
   } catch {
     return E.left({ status: 400, reason: 'malformed channel id' })
+  }
+  if (channelId.length > MAX_CHANNEL_ID_LENGTH) {
+    return E.left({ status: 400, reason: `malformed channel id: longer than ${MAX_CHANNEL_ID_LENGTH} characters` })
   }
   const key = url.searchParams.get('key')
   if (key === null || key === '') return E.left({ status: 400, reason: 'missing key' })

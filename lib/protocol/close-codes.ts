@@ -19,6 +19,8 @@ export const CloseCode = {
   ReaderGone: 4410,
   /** This end of the channel is already connected elsewhere. */
   EndTaken: 4409,
+  /** The other end never connected within the engine's channel TTL; the channel is gone. */
+  Expired: 4408,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 

@@ -39,16 +39,31 @@ function isCombinator(type: t.Decoder<unknown, unknown> | undefined): boolean {
   return type instanceof t.IntersectionType || type instanceof t.UnionType
 }
 
+/** Fields whose values are secrets: never shown in a reason, since reasons are logged. */
+const SECRET_FIELDS = new Set(['access_key', 'reattach_token'])
+
 function preview(value: unknown): string {
   if (value === undefined) return 'undefined'
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  let text: string
+  try {
+    text = JSON.stringify(value, (key, field: unknown) => (SECRET_FIELDS.has(key) ? '[redacted]' : field)) ?? String(value)
+  } catch {
+    // Too deeply nested to serialize (or a cycle, which JSON cannot produce).
+    return '(a value too deep to show)'
+  }
+  return clip(text, 60)
+}
+
+/** Shortens a client-supplied string before it goes into a log line or a reason. */
+export function clip(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
 }
 
 function parseJson(text: string): E.Either<DecodeFailure, unknown> {
   return E.tryCatch(
     () => JSON.parse(text) as unknown,
-    (error) => ({ kind: 'invalid_json', reason: (error as Error).message }),
+    // V8 quotes part of the text after ', "'; that part may hold a key, and reasons are logged.
+    (error) => ({ kind: 'invalid_json', reason: (error as Error).message.replace(/, ".*$/s, '') }),
   )
 }
 
@@ -74,7 +89,7 @@ export function messageDecoder<Table extends CodecTable>(
           E.chain(({ type }) => {
             const codec = Object.prototype.hasOwnProperty.call(table, type) ? table[type] : undefined
             if (codec === undefined) {
-              return E.left<DecodeFailure>({ kind: 'unknown_type', type, reason: `unknown message type "${type}"` })
+              return E.left<DecodeFailure>({ kind: 'unknown_type', type, reason: `unknown message type "${clip(type, 60)}"` })
             }
             return pipe(
               codec.decode(json) as t.Validation<MessageOf<Table>>,

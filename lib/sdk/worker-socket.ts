@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/Either'
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs'
 import WebSocket from 'ws'
+import { WorkerError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
-import { openSocket } from '../socket/connect'
-import { socketFrames } from '../socket/frames'
+import { openSocket, redactUrl, UpgradeRefusedError, type TlsConnectOptions } from '../socket/connect'
+import { socketFrames, SocketClosedError } from '../socket/frames'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
 
 const decodeEngineMessage = messageDecoder(EngineToWorker)
@@ -15,19 +16,30 @@ export const IDLE_TIMEOUT_MS = 60_000
 
 export interface WorkerSocketOptions {
   readonly headers?: Record<string, string>
+  readonly tls?: TlsConnectOptions
   readonly reconnect: ReconnectPolicy
   readonly logger: Logger
+}
+
+/** Why the last connection dropped: the close code when the engine sent one. */
+export interface Drop {
+  readonly closeCode?: number
+  readonly reason: string
 }
 
 /**
  * The worker's control socket to the engine: reconnects with backoff after any drop, pings
  * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
  * decoded once into typed messages; frames that do not decode are logged and skipped.
+ * An engine that refuses the worker's token (HTTP 401) is not retried: `connected$` errors
+ * with a `WorkerError` coded `unauthorized`, since retrying cannot fix a wrong token.
  */
 export class WorkerSocket {
   readonly messages$ = new Subject<EngineToWorker>()
   /** True while connected; emits false after every drop. */
   readonly connected$ = new BehaviorSubject(false)
+  /** Why the connection dropped last; set before `connected$` emits false. */
+  lastDrop?: Drop
 
   private ws?: WebSocket
   private connection?: Subscription
@@ -62,6 +74,8 @@ export class WorkerSocket {
     this.connection?.unsubscribe()
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'worker shutting down')
     else this.ws?.terminate()
+    // After a failure both subjects have already ended (and an errored BehaviorSubject throws on `value`).
+    if (this.connected$.hasError) return
     if (this.connected$.value) this.connected$.next(false)
     this.connected$.complete()
     this.messages$.complete()
@@ -69,10 +83,14 @@ export class WorkerSocket {
 
   private connect(): void {
     if (this.stopped) return
-    this.connection = openSocket(this.url, { headers: this.options.headers }).subscribe({
+    this.connection = openSocket(this.url, { headers: this.options.headers, tls: this.options.tls }).subscribe({
       next: (ws) => this.attach(ws),
       error: (error: Error) => {
-        this.options.logger.debug(`cannot reach the engine at ${this.url}: ${error.message}`)
+        if (error instanceof UpgradeRefusedError && error.status === 401) {
+          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`))
+          return
+        }
+        this.options.logger.debug(`cannot reach the engine at ${redactUrl(this.url)}: ${error.message}`)
         this.scheduleReconnect()
       },
     })
@@ -97,29 +115,40 @@ export class WorkerSocket {
           else if (decoded.left.kind === 'unknown_type') this.options.logger.debug(`ignored ${decoded.left.reason}`)
           else this.options.logger.warn(`ignored a frame from the engine: ${failureReason(decoded.left)}`)
         },
-        error: (error: Error) => this.onDrop(error.message),
-        complete: () => this.onDrop('the engine closed the connection'),
+        error: (error: Error) =>
+          this.onDrop(
+            error instanceof SocketClosedError ? { closeCode: error.closeCode, reason: error.reason || 'no reason given' } : { reason: error.message },
+          ),
+        complete: () => this.onDrop({ reason: 'the engine closed the connection' }),
       }),
     )
     this.startKeepAlive(ws)
     this.connected$.next(true)
   }
 
-  private onDrop(reason: string): void {
+  private onDrop(drop: Drop): void {
     this.stopKeepAlive()
     this.connection?.unsubscribe()
     this.ws = undefined
     if (this.stopped) return
-    this.options.logger.warn(`disconnected from the engine: ${reason}`)
+    this.options.logger.warn(`disconnected from the engine${drop.closeCode ? ` (${drop.closeCode})` : ''}: ${drop.reason}`)
+    this.lastDrop = drop
     this.connected$.next(false)
     this.scheduleReconnect()
+  }
+
+  private fail(error: WorkerError): void {
+    this.stopped = true
+    this.options.logger.error(error.message)
+    this.connected$.error(error)
+    this.messages$.complete()
   }
 
   private scheduleReconnect(): void {
     const policy = this.options.reconnect
     if (this.stopped) return
     if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
-      this.options.logger.error(`gave up reconnecting to ${this.url} after ${this.attempt} attempts`)
+      this.options.logger.error(`gave up reconnecting to ${redactUrl(this.url)} after ${this.attempt} attempts`)
       return
     }
     const delay = backoffDelay(policy, this.attempt++)

@@ -5,6 +5,8 @@ import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
 import { materializeRefs } from '../channel/refs'
 import { ChannelWriter } from '../channel/writer'
 import { InvocationError, WorkerError } from '../errors'
+import { CloseCode } from '../protocol/close-codes'
+import type { TlsConnectOptions } from '../socket/connect'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
 import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, TriggerAction } from '../protocol/messages'
@@ -16,8 +18,15 @@ import { version as SDK_VERSION } from '../../package.json'
 export interface WorkerOptions {
   /** Shown in `engine::workers::list`. Default `hostname:pid`. */
   readonly workerName?: string
-  /** Extra HTTP headers on the upgrade (for example an auth token). */
+  /** Extra HTTP headers on the worker socket's upgrade. */
   readonly headers?: Record<string, string>
+  /**
+   * The engine's worker token, sent as `Authorization: Bearer <token>` on the worker socket
+   * (channel sockets carry their own keys). An engine that refuses it is not retried.
+   */
+  readonly token?: string
+  /** For wss:// engines: certificates to trust (`ca`), for worker and channel sockets alike. */
+  readonly tls?: TlsConnectOptions
   /** How long `trigger()` waits for a result by default. Default 30 s. */
   readonly invocationTimeoutMs?: number
   readonly reconnect?: Partial<ReconnectPolicy>
@@ -107,6 +116,8 @@ class Worker implements WorkerClient {
   private readonly channelOptions: ChannelEndOptions
   private readonly invocationTimeoutMs: number
   private stopped = false
+  /** Set when the engine refused this worker for good (a wrong token). */
+  private refusal?: WorkerError
 
   constructor(
     url: string,
@@ -114,14 +125,18 @@ class Worker implements WorkerClient {
   ) {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
-    this.channelOptions = { engineUrl: url }
+    this.channelOptions = { engineUrl: url, connect: { tls: options.tls } }
     this.socket = new WorkerSocket(url, {
-      headers: options.headers,
+      headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },
+      tls: options.tls,
       reconnect: { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
       logger: this.logger,
     })
     this.socket.messages$.subscribe({ next: (message) => this.onMessage(message), error: () => undefined })
-    this.socket.connected$.subscribe({ next: (connected) => (connected ? this.onConnected() : this.onDisconnected()), error: () => undefined })
+    this.socket.connected$.subscribe({
+      next: (connected) => (connected ? this.onConnected() : this.onDisconnected()),
+      error: (error: WorkerError) => this.onRefused(error),
+    })
   }
 
   registerFunction(definition: string | FunctionDefinition, handler: FunctionHandler): FunctionRef {
@@ -141,6 +156,7 @@ class Worker implements WorkerClient {
 
   trigger<Out = unknown, In = unknown>(request: TriggerRequest<In>): Promise<Out> {
     const { function_id, payload, action, metadata } = request
+    if (this.refusal) return Promise.reject(new InvocationError(this.refusal.code, this.refusal.message, function_id))
     if (this.stopped) return Promise.reject(new InvocationError('shutdown', 'the worker has shut down', function_id))
     const message: InvokeFunction = { type: 'invokefunction', function_id, data: payload, action, metadata }
     if (action?.type === 'void') {
@@ -192,6 +208,7 @@ class Worker implements WorkerClient {
             resolve()
             queueMicrotask(() => subscription.unsubscribe())
           },
+          error: reject,
           complete: () => reject(new WorkerError('shutdown', 'the worker shut down before it connected')),
         })
       })
@@ -261,10 +278,25 @@ class Worker implements WorkerClient {
 
   /** Results of invocations already sent cannot come back over a new connection. */
   private onDisconnected(): void {
+    const drop = this.socket.lastDrop
+    const [code, message] =
+      drop?.closeCode === CloseCode.GoingAway
+        ? ['engine_shutting_down', `the engine closed the connection: ${drop.reason}`]
+        : ['connection_lost', `the connection to the engine was lost before the result arrived${drop ? ` (${drop.reason})` : ''}`]
     for (const [invocationId, entry] of [...this.pending]) {
       if (!entry.sent) continue
       this.settle(invocationId)
-      entry.reject(new InvocationError('connection_lost', 'the connection to the engine was lost before the result arrived', entry.functionId))
+      entry.reject(new InvocationError(code, message, entry.functionId))
+    }
+  }
+
+  /** The engine refused this worker for good: nothing queued or pending can be sent. */
+  private onRefused(error: WorkerError): void {
+    this.refusal = error
+    this.outbox.length = 0
+    for (const invocationId of [...this.pending.keys()]) {
+      const entry = this.settle(invocationId)
+      entry?.reject(new InvocationError(error.code, error.message, entry.functionId))
     }
   }
 

@@ -13,9 +13,21 @@ export class UpgradeRefusedError extends RxChannelsError {
   }
 }
 
+/** TLS settings for wss:// URLs. Without `ca`, Node's trusted roots (and NODE_EXTRA_CA_CERTS) apply. */
+export interface TlsConnectOptions {
+  /** Certificates to trust, PEM: for an engine with a self-signed or private CA certificate. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>
+}
+
 export interface ConnectOptions {
   readonly headers?: Record<string, string>
   readonly handshakeTimeoutMs?: number
+  readonly tls?: TlsConnectOptions
+}
+
+/** A URL fit for a log line: the values of `token` and `key` query parameters are hidden. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|key)=)[^&#]*/gi, '$1***')
 }
 
 const MAX_REFUSAL_BODY = 512
@@ -34,6 +46,7 @@ export function openSocket(url: string, options: ConnectOptions = {}): Observabl
       headers: options.headers,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
       perMessageDeflate: false,
+      ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca as string | Buffer | Array<string | Buffer> }),
     })
     let refusal: UpgradeRefusedError | undefined
     const onOpen = () => {

@@ -3,6 +3,7 @@ import WebSocket from 'ws'
 import { RxChannelsError } from '../errors'
 import { isCleanClose } from '../protocol/close-codes'
 import type { Frame } from './frame'
+import { protocolCloseCode } from './close-reasons'
 
 /** A socket closed with a code other than a clean end. */
 export class SocketClosedError extends RxChannelsError {
@@ -30,7 +31,9 @@ export function socketFrames(ws: WebSocket): Observable<Frame> {
     const onError = (error: Error) => {
       lastError = error
     }
-    const onClose = (code: number, reason: Buffer) => {
+    const onClose = (reported: number, reason: Buffer) => {
+      // When this side closed because the peer broke a rule, report the code it was sent.
+      const code = reported === 1006 ? protocolCloseCode(lastError) ?? reported : reported
       if (isCleanClose(code)) subscriber.complete()
       else subscriber.error(new SocketClosedError(code, reason.toString() || lastError?.message || '', lastError))
     }

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { createHash, randomBytes } from 'crypto'
-import { filter, firstValueFrom, lastValueFrom, merge, map, toArray, type Subscription } from 'rxjs'
+import { filter, firstValueFrom, lastValueFrom, merge, map, tap, toArray, type Subscription } from 'rxjs'
 import { Readable } from 'stream'
 import { pipeline } from 'stream/promises'
 import { ChannelError, ChannelReader, ChannelWriter } from '../../lib'
@@ -124,6 +124,22 @@ describe('channel ends', () => {
     const gone = await lastValueFrom(unknown.closed$, { defaultValue: undefined }).catch((error: ChannelError) => error)
     expect(gone).to.include({ code: 'channel_refused' })
     expect((gone as ChannelError).details.httpStatus).to.equal(404)
+  })
+
+  it('fails a second reader of the same ref with end_taken (4409) while the first keeps reading', async () => {
+    const { writer, reader, readerRef } = await (await worker(context.url)).createChannel()
+    let onFirst = () => undefined as void
+    const firstChunk = new Promise<void>((resolve) => (onFirst = resolve))
+    const all = lastValueFrom(reader.chunks$.pipe(tap(() => onFirst()), toArray()))
+    writer.write(Buffer.from('first '))
+    await firstChunk
+    const second = new ChannelReader(readerRef, { engineUrl: context.url })
+    const taken = await second.readAll().catch((error: ChannelError) => error)
+    expect(taken).to.be.instanceOf(ChannelError)
+    expect(taken).to.include({ code: 'end_taken' })
+    expect((taken as ChannelError).details.closeCode).to.equal(4409)
+    writer.stream.end(Buffer.from('and the rest'))
+    expect(Buffer.concat(await all).toString()).to.equal('first and the rest')
   })
 
   it('fails the writer with reader_gone once the reader stops reading', async () => {

@@ -1,7 +1,12 @@
 import { expect } from 'chai'
 import { spawn, type ChildProcess } from 'child_process'
+import fs from 'fs'
 import path from 'path'
 import WebSocket from 'ws'
+import { channelUrl } from '../../lib/protocol/channel-url'
+import type { ChannelPair } from '../../lib/protocol/refs'
+import { openRaw, rawWorker, refusal, sendJson, type RawWorker } from '../support/engine'
+import { selfSignedCertificate } from '../support/tls'
 
 const ROOT = path.join(__dirname, '..', '..')
 const CLI = 'lib/cli/main.ts'
@@ -18,7 +23,17 @@ const running = new Set<ChildProcess>()
 
 /** Runs the CLI from source as its own OS process, as `rx-channels ...args` would. */
 function runCli(...args: string[]): CliRun {
-  const child = spawn(process.execPath, ['-r', 'esbuild-register', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  return runCliWithEnv({}, ...args)
+}
+
+/** As {@link runCli}, with `env` added to the environment (and no token inherited from this one). */
+function runCliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): CliRun {
+  const { RX_CHANNELS_TOKEN: _inherited, ...inherited } = process.env
+  const child = spawn(process.execPath, ['-r', 'esbuild-register', CLI, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...inherited, ...env },
+  })
   running.add(child)
   let stdout = ''
   let stderr = ''
@@ -119,5 +134,151 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     const { code, stderr } = await runCli().ended
     expect(code).to.equal(2)
     expect(stderr).to.match(/^rx-channels: missing command\n/)
+  })
+
+  /** Starts `engine --port 0 ...args` and resolves with its address once it prints it. */
+  async function cliEngine(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ cli: CliRun; url: string }> {
+    const cli = runCliWithEnv(env, 'engine', '--port', '0', '--log-level', 'silent', ...args)
+    const line = await cli.firstLine
+    const url = line.match(/wss?:\/\/127\.0\.0\.1:\d+/)?.[0]
+    expect(url, `stdout line: ${line}`).to.be.a('string')
+    return { cli, url: url as string }
+  }
+
+  async function invoke(worker: RawWorker, invocationId: string, functionId: string, data: unknown = {}) {
+    sendJson(worker.ws, { type: 'invokefunction', invocation_id: invocationId, function_id: functionId, data })
+    for (;;) {
+      const answer = await worker.next('invocationresult')
+      if (answer.invocation_id === invocationId) return answer
+    }
+  }
+
+  it('--help lists every limit flag with its default, and --token, --tls-cert, --tls-key, --keep-channels-of-gone-workers', async () => {
+    const { stdout } = await runCli('--help').ended
+    for (const [flag, byDefault] of [
+      ['--max-message-bytes N', '16777216'],
+      ['--max-frame-bytes N', '1048576'],
+      ['--max-channels-per-worker N', '4096'],
+      ['--max-pending-invocations N', '10000'],
+      ['--max-buffer-frames N', '1024'],
+      ['--channel-ttl-ms N', '300000'],
+    ]) {
+      expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
+    }
+    for (const flag of ['--token TOKEN', 'RX_CHANNELS_TOKEN', '--tls-cert FILE', '--tls-key FILE', '--keep-channels-of-gone-workers']) {
+      expect(stdout).to.include(flag)
+    }
+  })
+
+  it('engine enforces the limits given as flags, and keeps the channels of gone workers when told to', async () => {
+    const { cli, url } = await cliEngine([
+      '--max-message-bytes', '2048',
+      '--max-frame-bytes', '1024',
+      '--max-channels-per-worker', '1',
+      '--max-pending-invocations', '1',
+      '--max-buffer-frames', '4',
+      '--channel-ttl-ms', '200',
+      '--keep-channels-of-gone-workers',
+    ])
+    const worker = await rawWorker(url)
+    const first = await invoke(worker, 'c1', 'engine::channels::create', { buffer_size: 100 })
+    expect(first.result).to.include({ buffer_size: 4 })
+    expect((await invoke(worker, 'c2', 'engine::channels::create')).error).to.include({ code: 'too_many_channels' })
+
+    const { writer, reader } = first.result as ChannelPair
+    const writerEnd = await openRaw(channelUrl(url, writer))
+    writerEnd.ws.send(Buffer.alloc(2000))
+    expect(await writerEnd.closed).to.deep.equal({ code: 1009, reason: 'message over the 1024-byte limit (maxFrameBytes)' })
+    const readerEnd = await openRaw(channelUrl(url, reader))
+    expect((await readerEnd.closed).code).to.equal(1011)
+
+    // The channel has finished, so the worker may create another; its reader never comes: swept after 200 ms.
+    const lonely = (await invoke(worker, 'c3', 'engine::channels::create')).result as ChannelPair
+    const lonelyWriter = await openRaw(channelUrl(url, lonely.writer))
+    expect((await lonelyWriter.closed).code).to.equal(4408)
+
+    const callee = await rawWorker(url)
+    sendJson(callee.ws, { type: 'registerfunction', id: 'cli.hold' })
+    await invoke(callee, 'sync', 'engine::functions::list')
+    sendJson(worker.ws, { type: 'invokefunction', invocation_id: 'h1', function_id: 'cli.hold', data: {} })
+    expect((await invoke(worker, 'h2', 'cli.hold')).error).to.include({ code: 'too_many_pending_invocations' })
+
+    // A channel whose creator leaves stays usable with --keep-channels-of-gone-workers.
+    const kept = (await invoke(callee, 'c4', 'engine::channels::create')).result as ChannelPair
+    const keptWriter = await openRaw(channelUrl(url, kept.writer))
+    callee.ws.close()
+    await callee.closed
+    // Once workers::list no longer shows the creator, the engine has handled its departure (round trips, not sleeps).
+    for (let round = 0; ; round++) {
+      const { workers } = (await invoke(worker, `list-${round}`, 'engine::workers::list')).result as { workers: unknown[] }
+      if (workers.length === 1) break
+    }
+    keptWriter.ws.send(Buffer.from('kept'))
+    keptWriter.ws.close(1000)
+    const keptReader = await openRaw(channelUrl(url, kept.reader))
+    expect((await keptReader.closed).code).to.equal(1000)
+    expect(keptReader.frames.map((frame) => frame.data.toString())).to.deep.equal(['kept'])
+
+    worker.ws.send('x'.repeat(3000))
+    expect(await worker.closed).to.deep.equal({ code: 1009, reason: 'message over the 2048-byte limit (maxMessageBytes)' })
+    cli.child.kill('SIGTERM')
+    expect((await cli.ended).code).to.equal(0)
+  })
+
+  const badLimits: Array<[string, string]> = [
+    ['--max-message-bytes', '0'],
+    ['--max-frame-bytes', 'abc'],
+    ['--max-channels-per-worker', '1.5'],
+    ['--max-pending-invocations', '-3'],
+    ['--max-buffer-frames', ''],
+    ['--channel-ttl-ms', '1e3'],
+  ]
+  for (const [flag, value] of badLimits) {
+    it(`engine ${flag} "${value}" exits 2 and explains it`, async () => {
+      const { code, stdout, stderr } = await runCli('engine', `${flag}=${value}`).ended
+      expect(code).to.equal(2)
+      expect(stdout).to.equal('')
+      expect(stderr).to.include(`${flag} must be a whole number >= 1, got "${value}"`)
+    })
+  }
+
+  it('engine takes its worker token from $RX_CHANNELS_TOKEN or --token, and refuses workers without it (401)', async () => {
+    for (const [args, env] of [
+      [[], { RX_CHANNELS_TOKEN: 'from-env' }],
+      [['--token', 'from-flag'], { RX_CHANNELS_TOKEN: 'overridden' }],
+    ] as Array<[string[], NodeJS.ProcessEnv]>) {
+      const token = args[1] ?? (env.RX_CHANNELS_TOKEN as string)
+      const { cli, url } = await cliEngine(args, env)
+      expect(await refusal(url)).to.include({ status: 401 })
+      expect(await refusal(url, { headers: { authorization: 'Bearer overridden' } })).to.deep.equal({ status: 401, body: 'invalid token' })
+      const worker = await rawWorker(url, { headers: { authorization: `Bearer ${token}` } })
+      expect(await worker.next('workerregistered')).to.have.property('worker_id')
+      cli.child.kill('SIGTERM')
+      expect((await cli.ended).code).to.equal(0)
+    }
+    const { code, stderr } = await runCli('engine', '--token=').ended
+    expect(code).to.equal(2)
+    expect(stderr).to.include('the token must not be empty')
+  })
+
+  it('engine --tls-cert FILE --tls-key FILE serves wss:// and prints that address', async () => {
+    const certificate = selfSignedCertificate()
+    try {
+      const { cli, url } = await cliEngine(['--tls-cert', certificate.certFile, '--tls-key', certificate.keyFile])
+      expect(url).to.match(/^wss:\/\//)
+      const worker = await rawWorker(url, { ca: certificate.cert })
+      expect(await worker.next('workerregistered')).to.have.property('worker_id')
+      cli.child.kill('SIGTERM')
+      expect((await cli.ended).code).to.equal(0)
+
+      const alone = await runCli('engine', '--tls-cert', certificate.certFile).ended
+      expect(alone.code).to.equal(2)
+      expect(alone.stderr).to.include('--tls-cert and --tls-key go together')
+      const missing = await runCli('engine', '--tls-cert', certificate.certFile, '--tls-key', path.join(certificate.dir, 'nope.pem')).ended
+      expect(missing.code).to.equal(2)
+      expect(missing.stderr).to.include('cannot read --tls-key')
+    } finally {
+      fs.rmSync(certificate.dir, { recursive: true, force: true })
+    }
   })
 })

@@ -151,3 +151,43 @@ describe('engine channel relay', () => {
     readerEnd.frames.forEach((frame, index) => expect(frame.data[0]).to.equal(index))
   })
 })
+
+describe('channel socket refusals (the table in the README)', () => {
+  const context = useEngine()
+
+  it('answers each bad upgrade with its own HTTP status and reason', async () => {
+    const { writer, reader } = await createChannel(context.url)
+    const base = `${context.url}/ws/channels`
+    const id = reader.channel_id
+    const cases: Array<[string, string, number, string]> = [
+      ['missing key', `${base}/${id}?dir=read`, 400, 'missing key'],
+      ['bad dir', `${base}/${id}?key=${reader.access_key}&dir=both`, 400, 'dir must be "read" or "write"'],
+      ['malformed id (bad percent-encoding)', `${base}/%E0%A4%A?key=k&dir=read`, 400, 'malformed channel id'],
+      ['malformed id (too long)', `${base}/${'a'.repeat(257)}?key=k&dir=read`, 400, 'malformed channel id: longer than 256 characters'],
+      ['wrong key', `${base}/${id}?key=wrong&dir=read`, 403, 'access key does not grant read access to this channel'],
+      ['the writer key used to read', `${base}/${id}?key=${writer.access_key}&dir=read`, 403, 'access key does not grant read access to this channel'],
+      ['the reader key used to write', `${base}/${id}?key=${reader.access_key}&dir=write`, 403, 'access key does not grant write access to this channel'],
+      ['unknown id', `${base}/3f1c2a9e-0000-4000-8000-000000000000?key=k&dir=read`, 404, 'unknown or expired channel'],
+      ['no such endpoint', `${context.url}/elsewhere`, 404, 'no WebSocket endpoint at /elsewhere'],
+    ]
+    for (const [what, url, status, body] of cases) {
+      expect(await refusal(url), what).to.deep.equal({ status, body })
+    }
+  })
+
+  for (const direction of ['read', 'write'] as const) {
+    it(`closes a second ${direction === 'read' ? 'reader' : 'writer'} with 4409 and a reason; the first keeps working`, async () => {
+      const pair = await createChannel(context.url)
+      const ref = direction === 'read' ? pair.reader : pair.writer
+      const first = await end(context.url, ref)
+      const second = await end(context.url, ref)
+      expect(await second.closed).to.deep.equal({ code: 4409, reason: `the ${direction} end of this channel is already connected` })
+      const other = await end(context.url, direction === 'read' ? pair.writer : pair.reader)
+      const [writerEnd, readerEnd] = direction === 'read' ? [other, first] : [first, other]
+      writerEnd.ws.send(Buffer.from('ok'))
+      writerEnd.ws.close(1000)
+      expect((await readerEnd.closed).code).to.equal(1000)
+      expect(describeFrames(readerEnd.frames)).to.deep.equal(['bin:ok'])
+    })
+  }
+})

@@ -111,7 +111,10 @@ describe('engine worker routing', () => {
     const created = firstValueFrom(context.engine.events$.pipe(filter((event) => event.type === 'channel_created')))
     sendJson(worker.ws, { type: 'invokefunction', invocation_id: 'b', function_id: 'engine::channels::create', data: { buffer_size: 5000 } })
     expect(await created).to.deep.include({ buffer_size: 1024 })
-    expect((await worker.next('invocationresult')).result).to.have.keys('writer', 'reader')
+    const result = (await worker.next('invocationresult')).result
+    // buffer_size tells the caller what it was granted; iii answers only the two refs.
+    expect(result).to.have.keys('writer', 'reader', 'buffer_size')
+    expect(result).to.deep.include({ buffer_size: 1024 })
   })
 
   it('answers malformed frames with a protocolerror and keeps serving the worker', async () => {

@@ -1,5 +1,7 @@
+import { filter, firstValueFrom } from 'rxjs'
 import WebSocket from 'ws'
-import { silentLogger, startEngine, type Engine, type EngineOptions } from '../../lib'
+import { silentLogger, startEngine, type Engine, type EngineEvent, type EngineOptions, type EngineStats, type Logger } from '../../lib'
+import type { ChannelPair } from '../../lib/protocol/refs'
 
 /** Starts an in-process engine on a free loopback port for each test of the enclosing suite. */
 export function useEngine(options: EngineOptions = {}): { readonly engine: Engine; readonly url: string } {
@@ -40,8 +42,8 @@ class Refused extends Error {
  * answered with an HTTP status. Listeners are attached before the handshake, since frames
  * sent right after the upgrade can be emitted before a promise continuation runs.
  */
-export function openRaw(url: string): Promise<RawSocket> {
-  const ws = new WebSocket(url)
+export function openRaw(url: string, options?: WebSocket.ClientOptions): Promise<RawSocket> {
+  const ws = new WebSocket(url, options)
   const frames: RawFrame[] = []
   ws.on('message', (data: Buffer, binary: boolean) => frames.push({ data, binary }))
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -62,9 +64,9 @@ export function openRaw(url: string): Promise<RawSocket> {
 }
 
 /** The HTTP status and body with which the engine refuses an upgrade to `url`. */
-export async function refusal(url: string): Promise<{ status: number; body: string }> {
+export async function refusal(url: string, options?: WebSocket.ClientOptions): Promise<{ status: number; body: string }> {
   try {
-    ;(await openRaw(url)).ws.terminate()
+    ;(await openRaw(url, options)).ws.terminate()
   } catch (error) {
     if (error instanceof Refused) return { status: error.status, body: error.message }
     throw error
@@ -79,17 +81,19 @@ export function sendJson(ws: WebSocket, message: unknown): void {
 
 export interface RawWorker {
   readonly ws: WebSocket
+  readonly closed: Promise<{ code: number; reason: string }>
   /** The next message of `type` from the engine, in arrival order. */
   next(type: string): Promise<Record<string, unknown>>
 }
 
 /** A raw worker connection that speaks the protocol by hand. */
-export async function rawWorker(url: string): Promise<RawWorker> {
-  const raw = await openRaw(url)
+export async function rawWorker(url: string, options?: WebSocket.ClientOptions): Promise<RawWorker> {
+  const raw = await openRaw(url, options)
   const decoded = (frame: RawFrame) => JSON.parse(frame.data.toString()) as Record<string, unknown>
   const consumed = new Set<RawFrame>()
   return {
     ws: raw.ws,
+    closed: raw.closed,
     next: (type) =>
       new Promise((resolve) => {
         const take = () => {
@@ -106,4 +110,50 @@ export async function rawWorker(url: string): Promise<RawWorker> {
         raw.ws.on('message', onMessage)
       }),
   }
+}
+
+/** Creates a channel through the engine function on a raw worker socket, as any worker would. */
+export async function createRawChannel(url: string, data: unknown = {}): Promise<ChannelPair & { buffer_size: number }> {
+  const worker = await rawWorker(url)
+  sendJson(worker.ws, { type: 'invokefunction', invocation_id: 'create', function_id: 'engine::channels::create', data })
+  const answer = await worker.next('invocationresult')
+  if (answer.error) throw new Error(`engine::channels::create failed: ${JSON.stringify(answer.error)}`)
+  return answer.result as ChannelPair & { buffer_size: number }
+}
+
+/** The first engine event matching `predicate`; subscribe before causing it. */
+export function nextEvent<T extends EngineEvent['type']>(
+  engine: Engine,
+  type: T,
+  predicate: (event: Extract<EngineEvent, { type: T }>) => boolean = () => true,
+): Promise<Extract<EngineEvent, { type: T }>> {
+  return firstValueFrom(
+    engine.events$.pipe(filter((event): event is Extract<EngineEvent, { type: T }> => event.type === type && predicate(event as Extract<EngineEvent, { type: T }>))),
+  )
+}
+
+/** Resolves once `predicate` holds for `engine.stats()`, checking now and after every engine event. */
+export function statsReach(engine: Engine, predicate: (stats: EngineStats) => boolean): Promise<EngineStats> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const stats = engine.stats()
+      if (!predicate(stats)) return false
+      resolve(stats)
+      return true
+    }
+    if (check()) return
+    const subscription = engine.events$.subscribe({
+      next: () => {
+        if (check()) subscription.unsubscribe()
+      },
+      complete: () => reject(new Error(`the engine closed before its stats matched; last: ${JSON.stringify(engine.stats())}`)),
+    })
+  })
+}
+
+/** A logger that keeps every line, with its level, for specs to inspect. */
+export function recordingLogger(): Logger & { readonly lines: string[] } {
+  const lines: string[] = []
+  const at = (level: string) => (message: string) => void lines.push(`${level}: ${message}`)
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }
