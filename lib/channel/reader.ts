@@ -8,6 +8,7 @@ import { toReadable } from '../node/readable'
 import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
+import { closeSocket } from '../socket/close'
 import { openSocket, type ConnectOptions } from '../socket/connect'
 import { socketFrames } from '../socket/frames'
 import { channelErrorFrom } from './close-error'
@@ -95,8 +96,7 @@ export class ChannelReader {
   close(): void {
     this.finish()
     this.connection?.unsubscribe()
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(CloseCode.Normal, 'reader closed')
-    else this.ws?.terminate()
+    if (this.ws) closeSocket(this.ws, CloseCode.Normal, 'reader closed')
   }
 
   /** A reader placed in a payload travels as its ref. */

@@ -79,9 +79,12 @@ export class ChannelWriter {
     return (this.nodeStream ??= toWritable(this.chunks))
   }
 
-  /** True while more than the high-water mark is queued or in flight. */
+  /**
+   * True while more than the high-water mark is queued or in flight, and once the writer no
+   * longer takes data (ended, failed, or its socket closing), so producers stop offering it.
+   */
   get saturated(): boolean {
-    return this.bufferedBytes > HIGH_WATER_BYTES
+    return !this.accepting() || this.bufferedBytes > HIGH_WATER_BYTES
   }
 
   get bufferedBytes(): number {
@@ -127,7 +130,7 @@ export class ChannelWriter {
   }
 
   private accepting(): boolean {
-    return this.ending === undefined && this.failure === undefined
+    return this.ending === undefined && this.failure === undefined && (this.sender === undefined || this.sender.open)
   }
 
   private enqueue(frame: Frame): void {

@@ -1,8 +1,9 @@
 import type { Observer, Subscription } from 'rxjs'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import { CloseCode } from '../protocol/close-codes'
 import type { ChannelDirection } from '../protocol/refs'
-import { closeReason, type Frame } from '../socket/frame'
+import { closeSocket } from '../socket/close'
+import type { Frame } from '../socket/frame'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import type { Logger } from '../log'
@@ -80,8 +81,8 @@ export class ChannelRelay {
     this.reader?.subscriptions.unsubscribe()
     // A paused socket would not read the peer's answer to the close frame.
     if (this.writerPaused) this.writer?.ws.resume()
-    closeSocket(this.writer?.ws, code, reason)
-    closeSocket(this.reader?.ws, code, reason)
+    closeIfOpen(this.writer?.ws, code, reason)
+    closeIfOpen(this.reader?.ws, code, reason)
     this.finish()
   }
 
@@ -111,7 +112,7 @@ export class ChannelRelay {
     this.backlog.length = 0
     if (this.writer && this.writerEnd === undefined) {
       this.writer.frames.unsubscribe()
-      closeSocket(this.writer.ws, CloseCode.ReaderGone, reason)
+      closeIfOpen(this.writer.ws, CloseCode.ReaderGone, reason)
     }
     this.finish()
   }
@@ -168,8 +169,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-function closeSocket(ws: WebSocket | undefined, code: number, reason: string): void {
-  if (!ws) return
-  if (ws.readyState === WebSocket.OPEN) ws.close(code, closeReason(reason))
-  else if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
+function closeIfOpen(ws: WebSocket | undefined, code: number, reason: string): void {
+  if (ws) closeSocket(ws, code, reason)
 }

@@ -15,6 +15,7 @@ import { checkWorkerToken } from './auth'
 import { ChannelRegistry } from './channels'
 import type { EngineEvent, SocketEndpoint } from './events'
 import { FunctionRegistry } from './function-registry'
+import { closeSocket } from '../socket/close'
 import { nativeMasking } from '../socket/native'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
@@ -252,9 +253,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       // Results go out before the close frames, on the same sockets, so callers see why.
       invocations.failAll({ code: 'engine_shutting_down', message: SHUTDOWN_REASON })
       channels.abortAll(CloseCode.GoingAway, SHUTDOWN_REASON)
-      for (const ws of sockets) {
-        if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GoingAway, SHUTDOWN_REASON)
-      }
+      for (const ws of sockets) closeSocket(ws, CloseCode.GoingAway, SHUTDOWN_REASON)
       await allClosed(sockets, SHUTDOWN_GRACE_MS)
       server.closeAllConnections()
       await serverClosed

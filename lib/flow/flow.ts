@@ -91,13 +91,20 @@ export class Flow<T> {
   to(sink: FlowSink<T>, { prefetch = 8 }: { prefetch?: number } = {}): Observable<void> {
     return new Observable<void>((subscriber) => {
       let ended = false
+      let sinkClosed = false
       const closed = sink.closed$.subscribe({
         complete: () => {
+          sinkClosed = true
           subscriber.next()
           subscriber.complete()
         },
-        error: (error: unknown) => subscriber.error(error),
+        error: (error: unknown) => {
+          sinkClosed = true
+          subscriber.error(error)
+        },
       })
+      // A sink that has already closed or failed gets nothing more.
+      if (sinkClosed) return () => closed.unsubscribe()
       const driven = this.drive(
         {
           next: (value) => sink.next(value),
@@ -111,7 +118,7 @@ export class Flow<T> {
             sink.complete()
           },
         },
-        { prefetch, wanted: () => !sink.saturated },
+        { prefetch, wanted: () => !sinkClosed && !sink.saturated },
       )
       const drained = sink.drain$.subscribe(() => driven.request())
       return () => {

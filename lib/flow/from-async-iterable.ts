@@ -2,10 +2,12 @@ import { Observable } from 'rxjs'
 import { Flow } from './flow'
 
 /**
- * A flow that pulls from an async iterable (a Node Readable, a web ReadableStream, a
- * generator) one `next()` per unit of demand, never ahead of it. Unsubscribing calls the
- * iterator's `return()`, which destroys a stream even while a `next()` is pending; RxJS's
- * `from()` does not finalize an iterator in that state.
+ * A flow that pulls from an async iterable (a generator, a stream) one `next()` per unit of
+ * demand, never ahead of it. Unsubscribing calls the iterator's `return()` at once, even
+ * while a `next()` is pending, which RxJS's `from()` does not do. An async generator holds
+ * such a `return()` back until its pending step settles: to stop a stream that may never
+ * produce again, pass an iterator whose `return()` cancels the stream itself (as
+ * `fromReadable` and `fromReadableStream` do).
  */
 export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): Flow<T> {
   return new Flow(

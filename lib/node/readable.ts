@@ -35,7 +35,21 @@ export function toReadable(flow: Flow<Uint8Array>, options: { highWaterMark?: nu
   return readable
 }
 
-/** A flow of a Node Readable's chunks, read only on demand; unsubscribing destroys the stream. */
+/**
+ * A flow of a Node Readable's chunks, read only on demand. Unsubscribing destroys the stream
+ * at once, even while a read is pending (the stream's own iterator would wait for it).
+ */
 export function fromReadable(readable: Readable): Flow<Buffer> {
-  return fromAsyncIterable<Buffer>(readable)
+  return fromAsyncIterable<Buffer>({
+    [Symbol.asyncIterator]: () => {
+      const chunks = readable[Symbol.asyncIterator]()
+      return {
+        next: () => chunks.next(),
+        return: () => {
+          readable.destroy()
+          return Promise.resolve({ done: true, value: undefined })
+        },
+      }
+    },
+  })
 }

@@ -1,5 +1,5 @@
 import { Writable } from 'stream'
-import { AsyncSubject, fromEvent, merge, Observable, take, type Subscription } from 'rxjs'
+import { AsyncSubject, defaultIfEmpty, fromEvent, merge, Observable, take, type Subscription } from 'rxjs'
 import type { FlowSink } from '../flow/sink'
 
 /**
@@ -18,8 +18,9 @@ export function toWritable(sink: FlowSink<Uint8Array>): Writable {
         callback()
         return
       }
+      // A sink whose closed$ completes without a value must still release the write.
       waiting = merge(sink.drain$, sink.closed$)
-        .pipe(take(1))
+        .pipe(take(1), defaultIfEmpty(undefined))
         .subscribe({ next: () => callback(), error: (error: Error) => callback(error) })
     },
     final(callback) {

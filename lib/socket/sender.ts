@@ -1,7 +1,8 @@
 import { Observer, Subject } from 'rxjs'
 import WebSocket from 'ws'
 import { CloseCode } from '../protocol/close-codes'
-import { closeReason, type Frame } from './frame'
+import { closeSocket } from './close'
+import type { Frame } from './frame'
 
 /**
  * The sending half of a socket as an Observer of frames, with credit: it counts frames and
@@ -41,7 +42,6 @@ export class FrameSender implements Observer<Frame> {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate()
-    else if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, closeReason(reason))
+    closeSocket(this.ws, code, reason)
   }
 }

@@ -27,7 +27,18 @@ export function toReadableStream<T>(flow: Flow<T>, { prefetch }: { prefetch?: nu
   })
 }
 
-/** A flow of a ReadableStream's values, read only on demand; unsubscribing cancels the stream. */
+/**
+ * A flow of a ReadableStream's values, read only on demand. Unsubscribing cancels the stream
+ * at once, even while a read is pending (the stream's own iterator would wait for it).
+ */
 export function fromReadableStream<T>(stream: ReadableStream<T>): Flow<T> {
-  return fromAsyncIterable(stream)
+  return fromAsyncIterable<T>({
+    [Symbol.asyncIterator]: () => {
+      const reader = stream.getReader()
+      return {
+        next: () => reader.read() as Promise<IteratorResult<T>>,
+        return: () => reader.cancel().then(() => ({ done: true, value: undefined })),
+      }
+    },
+  })
 }
