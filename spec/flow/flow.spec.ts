@@ -1,10 +1,9 @@
 import { expect } from 'chai'
 import { BehaviorSubject, bufferCount, filter, firstValueFrom, mergeMap, NEVER, Observable, Subject, type Subscriber, type Subscription } from 'rxjs'
-import { Flow, fromAsyncIterable, fromPausable, type FlowSink, type PausableSource } from '../../lib'
+import { Flow, fromAsyncIterable, fromPausable, type PausableSource } from '../../lib'
 import { marbles } from '../support/marbles'
+import { FakeSink, settle } from '../support/fakes'
 
-/** Lets pending callbacks and promise continuations run, to show that something did not happen. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /**
  * A PausableSource over any Observable: values that arrive while paused are held and
@@ -60,30 +59,6 @@ class ManualFlow<T> {
         }
       }),
   )
-}
-
-/** A FlowSink whose saturation, drain and close the test controls; it records every call. */
-class FakeSink<T> implements FlowSink<T> {
-  readonly received: T[] = []
-  readonly errors: unknown[] = []
-  completed = false
-  saturated = false
-  readonly drain = new Subject<void>()
-  readonly closed = new Subject<void>()
-  readonly drain$ = this.drain.asObservable()
-  readonly closed$ = this.closed.asObservable()
-
-  next(value: T): void {
-    this.received.push(value)
-  }
-
-  error(error: unknown): void {
-    this.errors.push(error)
-  }
-
-  complete(): void {
-    this.completed = true
-  }
 }
 
 /** Subscribes and records what the observable reports. */

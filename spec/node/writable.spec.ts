@@ -5,38 +5,13 @@ import { createWriteStream } from 'fs'
 import { mkdtemp, readFile, rm } from 'fs/promises'
 import { tmpdir } from 'os'
 import { join } from 'path'
-import { lastValueFrom, Subject } from 'rxjs'
+import { lastValueFrom } from 'rxjs'
 import { Writable } from 'stream'
-import { fromWritable, toWritable, type FlowSink } from '../../lib'
+import { fromWritable, toWritable } from '../../lib'
 import { useEngine } from '../support/engine'
 import { useWorkers } from '../support/workers'
+import { FakeSink, settle } from '../support/fakes'
 
-/** Lets pending callbacks and promise continuations run, to show that something did not happen. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-/** A FlowSink whose saturation, drain and close the test controls; it records every call. */
-class FakeSink implements FlowSink<Uint8Array> {
-  readonly received: Buffer[] = []
-  readonly errors: unknown[] = []
-  completed = false
-  saturated = false
-  readonly drain = new Subject<void>()
-  readonly closed = new Subject<void>()
-  readonly drain$ = this.drain.asObservable()
-  readonly closed$ = this.closed.asObservable()
-
-  next(chunk: Uint8Array): void {
-    this.received.push(Buffer.from(chunk))
-  }
-
-  error(error: unknown): void {
-    this.errors.push(error)
-  }
-
-  complete(): void {
-    this.completed = true
-  }
-}
 
 /** A Writable whose writes complete only when the test says so. */
 function manualWritable(highWaterMark: number): { writable: Writable; written: Buffer[]; completeWrite: () => void } {
@@ -57,7 +32,7 @@ const KiB = 1024
 
 describe('toWritable', () => {
   it('returns false from write() while the sink is saturated, and emits drain once it drains', async () => {
-    const sink = new FakeSink()
+    const sink = new FakeSink<Uint8Array>()
     const writable = toWritable(sink)
     expect(writable.write(Buffer.alloc(KiB, 0))).to.equal(true)
     sink.saturated = true
@@ -75,7 +50,7 @@ describe('toWritable', () => {
   })
 
   it('finishes only after the sink closed$ completes', async () => {
-    const sink = new FakeSink()
+    const sink = new FakeSink<Uint8Array>()
     const writable = toWritable(sink)
     let finished = false
     writable.on('finish', () => (finished = true))
@@ -85,11 +60,11 @@ describe('toWritable', () => {
     expect(finished).to.equal(false)
     sink.closed.complete()
     await once(writable, 'finish')
-    expect(sink.received.map(String)).to.deep.equal(['last'])
+    expect(sink.received.map((chunk) => Buffer.from(chunk).toString())).to.deep.equal(['last'])
   })
 
   it('is destroyed with the error of a failing sink', async () => {
-    const sink = new FakeSink()
+    const sink = new FakeSink<Uint8Array>()
     const writable = toWritable(sink)
     const failure = new Error('reader gone')
     const errored = once(writable, 'error')
@@ -99,7 +74,7 @@ describe('toWritable', () => {
   })
 
   it('aborts the sink when the stream is destroyed before it ended', async () => {
-    const sink = new FakeSink()
+    const sink = new FakeSink<Uint8Array>()
     const writable = toWritable(sink)
     writable.write(Buffer.from('partial'))
     const failure = new Error('producer crashed')

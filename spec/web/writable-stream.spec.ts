@@ -1,34 +1,9 @@
 import { expect } from 'chai'
-import { firstValueFrom, lastValueFrom, Subject } from 'rxjs'
+import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { CountQueuingStrategy, WritableStream } from 'stream/web'
-import { fromWritableStream, toWritableStream, type FlowSink } from '../../lib'
+import { fromWritableStream, toWritableStream } from '../../lib'
+import { FakeSink, settle } from '../support/fakes'
 
-/** Lets pending callbacks and promise continuations run, to show that something did not happen. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-/** A FlowSink whose saturation, drain and close the test controls; it records every call. */
-class FakeSink<T> implements FlowSink<T> {
-  readonly received: T[] = []
-  readonly errors: unknown[] = []
-  completed = false
-  saturated = false
-  readonly drain = new Subject<void>()
-  readonly closed = new Subject<void>()
-  readonly drain$ = this.drain.asObservable()
-  readonly closed$ = this.closed.asObservable()
-
-  next(value: T): void {
-    this.received.push(value)
-  }
-
-  error(error: unknown): void {
-    this.errors.push(error)
-  }
-
-  complete(): void {
-    this.completed = true
-  }
-}
 
 /** Tracks whether a promise has settled yet. */
 function track(promise: Promise<unknown>): { readonly settled: boolean } {
