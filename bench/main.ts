@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks and prints their tables (`--json` for machines).
-// Options: --size-mib N (default 1024), --rate MiB/s (default 8), --push-seconds N (default 10),
+// Options: --size-mib N (default 1024), --rounds N (default 3), --rate MiB/s (default 8), --push-seconds N (default 10),
 // --only NAME (throughput or slow-reader).
 import os from 'os'
 import { parseArgs } from 'util'
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'size-mib': { type: 'string', default: '1024' },
+      rounds: { type: 'string', default: '3' },
       rate: { type: 'string', default: '8' },
       'push-seconds': { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const sizeMiB = Number(values['size-mib'])
   const rate = Number(values.rate)
   const started = new Date()
-  const oneChannel = runs('throughput') ? await throughput(sizeMiB) : []
+  const oneChannel = runs('throughput') ? await throughput(sizeMiB, Number(values.rounds)) : []
   const slow = runs('slow-reader')
     ? [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]
     : []
