@@ -21,9 +21,12 @@ export interface ThroughputResult {
   readonly maxMiBps: number
 }
 
+/** SIGINT first, so that a process run with `node --cpu-prof` exits normally and writes its profile. */
 async function stopAll(processes: TsProcess[]): Promise<void> {
-  for (const child of processes) child.kill('SIGKILL')
+  for (const child of processes) child.kill('SIGINT')
+  const timer = setTimeout(() => processes.forEach((child) => child.kill('SIGKILL')), 5_000)
   await Promise.all(processes.map((child) => child.exited))
+  clearTimeout(timer)
 }
 
 async function direct(sizeMiB: number): Promise<ThroughputRun> {
