@@ -22,7 +22,7 @@ export interface ThroughputResult {
 }
 
 /** SIGINT first, so that a process run with `node --cpu-prof` exits normally and writes its profile. */
-async function stopAll(processes: TsProcess[]): Promise<void> {
+export async function stopAll(processes: TsProcess[]): Promise<void> {
   for (const child of processes) child.kill('SIGINT')
   const timer = setTimeout(() => processes.forEach((child) => child.kill('SIGKILL')), 5_000)
   await Promise.all(processes.map((child) => child.exited))
