@@ -92,11 +92,6 @@ export class ChannelWriter {
   write(chunk: Uint8Array): void {
     if (!this.accepting()) return
     const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    // The common case, a chunk that fits one frame, goes as it is: no view allocated per frame.
-    if (data.length <= FRAME_SIZE) {
-      if (data.length > 0) this.enqueue(binaryFrame(data))
-      return
-    }
     for (let offset = 0; offset < data.length; offset += FRAME_SIZE) {
       this.enqueue(binaryFrame(data.subarray(offset, offset + FRAME_SIZE)))
     }
