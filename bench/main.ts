@@ -1,8 +1,14 @@
 // `npm run bench`: runs the benchmarks and prints their tables (`--json` for machines).
-// Options: --size-mib N (default 1024), --rate MiB/s (default 8), --push-seconds N (default 10),
-// --only NAME (throughput or slow-reader).
+// Options: --size-mib N (default 1024), --rounds N (default 3), --rate MiB/s (default 8),
+// --push-seconds N (default 10), --seconds N per invocation row (default 5),
+// --messages N latency round trips (default 5000),
+// --only NAME (throughput, channels, latency, invocations, memory or slow-reader).
 import os from 'os'
 import { parseArgs } from 'util'
+import { aggregateThroughput, formatChannels } from './channels'
+import { formatInvocations, invocations } from './invocations'
+import { formatLatency, latency } from './latency'
+import { formatMemory, memory } from './memory'
 import { formatSlowReader, slowReader } from './slow-reader'
 import { formatThroughput, throughput } from './throughput'
 
@@ -10,6 +16,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'size-mib': { type: 'string', default: '1024' },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '5' },
+      messages: { type: 'string', default: '5000' },
       rate: { type: 'string', default: '8' },
       'push-seconds': { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
@@ -20,16 +29,24 @@ async function main(): Promise<void> {
   const sizeMiB = Number(values['size-mib'])
   const rate = Number(values.rate)
   const started = new Date()
-  const oneChannel = runs('throughput') ? await throughput(sizeMiB) : []
+  const oneChannel = runs('throughput') ? await throughput(sizeMiB, Number(values.rounds)) : []
+  const channels = runs('channels') ? await aggregateThroughput(sizeMiB) : []
+  const roundTrips = runs('latency') ? await latency(Number(values.messages)) : []
+  const calls = runs('invocations') ? await invocations(Number(values.seconds)) : []
+  const engineMemory = runs('memory') ? await memory() : []
   const slow = runs('slow-reader')
     ? [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]
     : []
   if (values.json) {
-    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, slowReader: slow }, null, 2))
+    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, channels, latency: roundTrips, invocations: calls, memory: engineMemory, slowReader: slow }, null, 2))
     return
   }
   console.log(`rx-channels benchmarks, ${started.toISOString()}, Node ${process.version}, ${os.cpus().length} cores\n`)
   if (oneChannel.length > 0) console.log(`${formatThroughput(oneChannel)}\n`)
+  if (channels.length > 0) console.log(`${formatChannels(channels)}\n`)
+  if (roundTrips.length > 0) console.log(`${formatLatency(roundTrips)}\n`)
+  if (calls.length > 0) console.log(`${formatInvocations(calls)}\n`)
+  if (engineMemory.length > 0) console.log(`${formatMemory(engineMemory)}\n`)
   if (slow.length > 0) console.log(formatSlowReader(slow))
 }
 

@@ -4,18 +4,32 @@
 import { registerWorker, silentLogger } from '../lib'
 import { spawnTs, type TsProcess } from '../demos/support/processes'
 
-export interface ThroughputResult {
+/** One transfer's rate. */
+export interface ThroughputRun {
   readonly name: string
   readonly mibPerSecond: number
   readonly bytes: number
 }
 
-async function stopAll(processes: TsProcess[]): Promise<void> {
-  for (const child of processes) child.kill('SIGKILL')
-  await Promise.all(processes.map((child) => child.exited))
+/** A path's rates over several rounds: the median, and the spread as min-max. */
+export interface ThroughputResult {
+  readonly name: string
+  readonly bytes: number
+  readonly rounds: number
+  readonly medianMiBps: number
+  readonly minMiBps: number
+  readonly maxMiBps: number
 }
 
-async function direct(sizeMiB: number): Promise<ThroughputResult> {
+/** SIGINT first, so that a process run with `node --cpu-prof` exits normally and writes its profile. */
+export async function stopAll(processes: TsProcess[]): Promise<void> {
+  for (const child of processes) child.kill('SIGINT')
+  const timer = setTimeout(() => processes.forEach((child) => child.kill('SIGKILL')), 5_000)
+  await Promise.all(processes.map((child) => child.exited))
+  clearTimeout(timer)
+}
+
+async function direct(sizeMiB: number): Promise<ThroughputRun> {
   const server = spawnTs('bench/throughput/direct.ts', ['server'])
   const [, port] = await server.waitForLine(/^PORT (\d+)/)
   const client = spawnTs('bench/throughput/direct.ts', ['client', `ws://127.0.0.1:${port}`, String(sizeMiB)])
@@ -25,7 +39,7 @@ async function direct(sizeMiB: number): Promise<ThroughputResult> {
   return { name: 'direct ws pipe (no engine)', bytes, mibPerSecond: bytes / 1048576 / seconds }
 }
 
-export async function relayed(name: string, writerScript: string, readerScript: string, sizeMiB: number, path: 'rx' | 'stream'): Promise<ThroughputResult> {
+export async function relayed(name: string, writerScript: string, readerScript: string, sizeMiB: number, path: 'rx' | 'stream'): Promise<ThroughputRun> {
   const engine = spawnTs('bench/support/engine.ts')
   const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
   const writer = spawnTs(writerScript, [url, 'send'])
@@ -49,24 +63,42 @@ export async function relayed(name: string, writerScript: string, readerScript: 
   }
 }
 
-/** Each figure once, in one run, all against the same machine state. */
-export async function throughput(sizeMiB: number): Promise<ThroughputResult[]> {
+/**
+ * Each path `rounds` times, interleaved (A B C D A B C D ...) so that a slow spell of the
+ * shared machine hits every path alike; every transfer runs in fresh processes.
+ */
+export async function throughput(sizeMiB: number, rounds: number): Promise<ThroughputResult[]> {
   const sdk = 'bench/throughput/sdk-worker.ts'
   const iii = 'bench/throughput/iii-worker.ts'
-  return [
-    await direct(sizeMiB),
-    await relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, sizeMiB, 'rx'),
-    await relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, sizeMiB, 'stream'),
-    await relayed('official iii-sdk ends, same engine', iii, iii, sizeMiB, 'stream'),
+  const paths: Array<() => Promise<ThroughputRun>> = [
+    () => direct(sizeMiB),
+    () => relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, sizeMiB, 'rx'),
+    () => relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, sizeMiB, 'stream'),
+    () => relayed('official iii-sdk ends, same engine', iii, iii, sizeMiB, 'stream'),
   ]
+  const runs: ThroughputRun[][] = paths.map(() => [])
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, path] of paths.entries()) runs[index].push(await path())
+  }
+  return runs.map(summarize)
+}
+
+export function summarize(runs: readonly ThroughputRun[]): ThroughputResult {
+  const rates = runs.map((run) => run.mibPerSecond).sort((a, b) => a - b)
+  const middle = rates.length >> 1
+  const medianMiBps = rates.length % 2 === 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2
+  return { name: runs[0].name, bytes: runs[0].bytes, rounds: runs.length, medianMiBps, minMiBps: rates[0], maxMiBps: rates[rates.length - 1] }
 }
 
 export function formatThroughput(results: readonly ThroughputResult[]): string {
-  const limit = results[0].mibPerSecond
+  const limit = results[0].medianMiBps
   return [
-    `one channel, ${Math.round(results[0].bytes / 1048576)} MiB in 64 KiB frames`,
-    'path | MiB/s | vs direct ws pipe',
-    '--- | --- | ---',
-    ...results.map((result) => `${result.name} | ${result.mibPerSecond.toFixed(1)} | ${((result.mibPerSecond / limit) * 100).toFixed(0)} %`),
+    `one channel, ${Math.round(results[0].bytes / 1048576)} MiB in 64 KiB frames, median of ${results[0].rounds} interleaved rounds`,
+    'path | MiB/s (median) | min-max | vs direct ws pipe',
+    '--- | --- | --- | ---',
+    ...results.map(
+      (result) =>
+        `${result.name} | ${result.medianMiBps.toFixed(1)} | ${result.minMiBps.toFixed(0)}-${result.maxMiBps.toFixed(0)} | ${((result.medianMiBps / limit) * 100).toFixed(0)} %`,
+    ),
   ].join('\n')
 }

@@ -10,6 +10,8 @@ async function main(): Promise<void> {
     console.log(`RSS ${JSON.stringify(meter.report())}`)
     void engine.close().then(() => process.exit(0))
   })
+  // Exit normally on SIGINT, so that `node --cpu-prof` writes its profile.
+  process.once('SIGINT', () => process.exit(0))
 }
 
 void main()

@@ -44,5 +44,7 @@ function client(url: string, sizeMiB: number): void {
   ws.on('open', pump)
 }
 
+// Exit normally on SIGINT, so that `node --cpu-prof` writes its profile.
+process.once('SIGINT', () => process.exit(0))
 if (process.argv[2] === 'server') server()
 else client(process.argv[3], Number(process.argv[4]))

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     }
     if (path === 'rx') await new Promise<void>((resolve, reject) => reader.chunks$.subscribe({ next: count, error: reject, complete: resolve }))
     else await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (count(chunk), done()) }))
-    return { bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
+    const ended = process.hrtime.bigint()
+    // hrtime is the machine's monotonic clock: concurrent channels' spans can be merged.
+    return { bytes, seconds: Number(ended - started) / 1e9, startNs: Number(started), endNs: Number(ended) }
   })
   await worker.ready()
   console.log('READY')

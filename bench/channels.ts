@@ -1,0 +1,65 @@
+// Aggregate throughput of many concurrent channels: one writer process sends on every channel
+// at once, one reader process reads them all, through one engine. The total size is split
+// evenly, so every row moves the same bytes; the rate is bytes over the span from the first
+// byte read on any channel to the last.
+import { registerWorker, silentLogger } from '../lib'
+import { spawnTs } from '../demos/support/processes'
+import { stopAll } from './throughput'
+
+export interface ChannelsResult {
+  readonly channels: number
+  readonly bytes: number
+  readonly mibPerSecond: number
+}
+
+interface Received {
+  readonly bytes: number
+  readonly startNs: number
+  readonly endNs: number
+}
+
+async function concurrent(channels: number, sizeMiB: number): Promise<ChannelsResult> {
+  const script = 'bench/throughput/sdk-worker.ts'
+  const engine = spawnTs('bench/support/engine.ts')
+  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
+  const writer = spawnTs(script, [url, 'send'])
+  const reader = spawnTs(script, [url, 'receive'])
+  await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
+  const client = registerWorker(url, { logger: silentLogger })
+  try {
+    await client.ready()
+    const created = await Promise.all(Array.from({ length: channels }, () => client.createChannel()))
+    const timeoutMs = 10 * 60_000
+    const received = created.map((channel) =>
+      client.trigger<Received>({ function_id: 'bench.receive', payload: { reader: channel.readerRef, path: 'rx' }, timeoutMs }),
+    )
+    await Promise.all(
+      created.map((channel) =>
+        client.trigger({ function_id: 'bench.send', payload: { writer: channel.writerRef, sizeMiB: sizeMiB / channels, path: 'rx' }, timeoutMs }),
+      ),
+    )
+    const results = await Promise.all(received)
+    const bytes = results.reduce((sum, result) => sum + result.bytes, 0)
+    const seconds = (Math.max(...results.map((result) => result.endNs)) - Math.min(...results.map((result) => result.startNs))) / 1e9
+    return { channels, bytes, mibPerSecond: bytes / 1048576 / seconds }
+  } finally {
+    await client.shutdown()
+    await stopAll([writer, reader, engine])
+  }
+}
+
+/** 1, 16 and 256 channels sharing `sizeMiB`, each in fresh processes. */
+export async function aggregateThroughput(sizeMiB: number): Promise<ChannelsResult[]> {
+  const results: ChannelsResult[] = []
+  for (const channels of [1, 16, 256]) results.push(await concurrent(channels, sizeMiB))
+  return results
+}
+
+export function formatChannels(results: readonly ChannelsResult[]): string {
+  return [
+    `aggregate throughput, ${Math.round(results[0].bytes / 1048576)} MiB split evenly over the channels (RxJS path)`,
+    'channels | MiB/s | vs 1 channel',
+    '--- | --- | ---',
+    ...results.map((result) => `${result.channels} | ${result.mibPerSecond.toFixed(1)} | ${((result.mibPerSecond / results[0].mibPerSecond) * 100).toFixed(0)} %`),
+  ].join('\n')
+}
