@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { lastValueFrom, toArray } from 'rxjs'
+import { lastValueFrom, tap, toArray } from 'rxjs'
 import { ChannelError, InvocationError, type WorkerClient } from '../../lib'
 import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
 import { useWorkers } from '../support/workers'
@@ -44,12 +44,16 @@ describe('faults across processes (engine, workers and this process each their o
   it('makes reader.chunks$ error, not complete, when the writer process is killed mid-stream', async () => {
     const writerProcess = await start('spec/fixtures/endless-writer.ts')
     const { reader, writerRef } = await client.createChannel()
-    const outcome = lastValueFrom(reader.chunks$.pipe(toArray())).then(
+    let streaming!: () => void
+    const firstChunk = new Promise<void>((resolve) => (streaming = resolve))
+    const outcome = lastValueFrom(reader.chunks$.pipe(tap(() => streaming()), toArray())).then(
       (chunks) => `completed after ${chunks.length} chunks`,
       (error: ChannelError) => error,
     )
     expect(await client.trigger({ function_id: 'fixture.write', payload: { writer: writerRef } })).to.equal('started')
-    await writerProcess.waitForLine(/^WRITING/)
+    // Killed only once its data reaches the reader: killed before its socket is up, the writer
+    // would never have connected, and the reader would rightly wait for the channel's TTL.
+    await firstChunk
     writerProcess.kill('SIGKILL')
     const error = await outcome
     expect(error).to.be.instanceOf(ChannelError)
