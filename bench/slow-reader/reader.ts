@@ -44,10 +44,7 @@ async function main(): Promise<void> {
   })
   await worker.ready()
   console.log('READY')
-  process.once('SIGTERM', () => {
-    console.log(`RSS ${JSON.stringify(meter.report())}`)
-    process.exit(0)
-  })
+  meter.reportOnSigterm()
 }
 
 void main()

@@ -24,4 +24,12 @@ export class RssMeter {
     const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
     return { idleMiB: mib(this.idle), peakMiB: mib(this.peak), growthMiB: mib(this.peak - this.idle) }
   }
+
+  /** Prints the report as an `RSS {...}` line and exits when the bench stops this process. */
+  reportOnSigterm(): void {
+    process.once('SIGTERM', () => {
+      console.log(`RSS ${JSON.stringify(this.report())}`)
+      process.exit(0)
+    })
+  }
 }
