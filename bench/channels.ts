@@ -2,9 +2,7 @@
 // at once, one reader process reads them all, through one engine. The total size is split
 // evenly, so every row moves the same bytes; the rate is bytes over the span from the first
 // byte read on any channel to the last.
-import { registerWorker, silentLogger } from '../lib'
-import { spawnTs } from '../demos/support/processes'
-import { stopAll } from './throughput'
+import { withRelay } from './support/relay'
 
 export interface ChannelsResult {
   readonly channels: number
@@ -20,14 +18,7 @@ interface Received {
 
 async function concurrent(channels: number, sizeMiB: number): Promise<ChannelsResult> {
   const script = 'bench/throughput/sdk-worker.ts'
-  const engine = spawnTs('bench/support/engine.ts')
-  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
-  const writer = spawnTs(script, [url, 'send'])
-  const reader = spawnTs(script, [url, 'receive'])
-  await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
-  const client = registerWorker(url, { logger: silentLogger })
-  try {
-    await client.ready()
+  return withRelay(script, script, async (client) => {
     const created = await Promise.all(Array.from({ length: channels }, () => client.createChannel()))
     const timeoutMs = 10 * 60_000
     const received = created.map((channel) =>
@@ -42,10 +33,7 @@ async function concurrent(channels: number, sizeMiB: number): Promise<ChannelsRe
     const bytes = results.reduce((sum, result) => sum + result.bytes, 0)
     const seconds = (Math.max(...results.map((result) => result.endNs)) - Math.min(...results.map((result) => result.startNs))) / 1e9
     return { channels, bytes, mibPerSecond: bytes / 1048576 / seconds }
-  } finally {
-    await client.shutdown()
-    await stopAll([writer, reader, engine])
-  }
+  })
 }
 
 /** 1, 16 and 256 channels sharing `sizeMiB`, each in fresh processes. */

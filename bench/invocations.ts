@@ -2,7 +2,7 @@
 // caller process and a handler process, both on our SDK or both on the official client,
 // with 1 and 64 triggers in flight. Each row runs in fresh processes for a fixed time.
 import { spawnTs } from '../demos/support/processes'
-import { stopAll } from './throughput'
+import { stopAll } from './support/relay'
 
 export interface InvocationsResult {
   readonly client: 'rx-channels' | 'iii-sdk'

@@ -4,7 +4,7 @@
 // a round trip crosses the engine twice. The direct ws pipe does the same echo without engine.
 import { registerWorker, silentLogger } from '../lib'
 import { spawnTs } from '../demos/support/processes'
-import { stopAll } from './throughput'
+import { stopAll } from './support/relay'
 
 export interface LatencyResult {
   readonly name: string

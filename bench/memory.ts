@@ -2,7 +2,7 @@
 // time and memory to create 10,000 channels. The engine collects garbage before each sample,
 // and the load comes from a client process of its own; each figure runs in fresh processes.
 import { spawnTs, type TsProcess } from '../demos/support/processes'
-import { stopAll } from './throughput'
+import { stopAll } from './support/relay'
 
 export interface MemoryResult {
   readonly name: string

@@ -1,8 +1,8 @@
 // One channel's throughput: writer -> engine -> reader in three processes, next to a direct
 // ws pipe between two processes (the practical limit) and the official client's ends on the
 // same engine. Every figure comes from the same run, so the machine's noise is shared.
-import { registerWorker, silentLogger } from '../lib'
-import { spawnTs, type TsProcess } from '../demos/support/processes'
+import { spawnTs } from '../demos/support/processes'
+import { stopAll, withRelay } from './support/relay'
 
 /** One transfer's rate. */
 export interface ThroughputRun {
@@ -21,14 +21,6 @@ export interface ThroughputResult {
   readonly maxMiBps: number
 }
 
-/** SIGINT first, so that a process run with `node --cpu-prof` exits normally and writes its profile. */
-export async function stopAll(processes: TsProcess[]): Promise<void> {
-  for (const child of processes) child.kill('SIGINT')
-  const timer = setTimeout(() => processes.forEach((child) => child.kill('SIGKILL')), 5_000)
-  await Promise.all(processes.map((child) => child.exited))
-  clearTimeout(timer)
-}
-
 async function direct(sizeMiB: number): Promise<ThroughputRun> {
   const server = spawnTs('bench/throughput/direct.ts', ['server'])
   const [, port] = await server.waitForLine(/^PORT (\d+)/)
@@ -40,14 +32,7 @@ async function direct(sizeMiB: number): Promise<ThroughputRun> {
 }
 
 export async function relayed(name: string, writerScript: string, readerScript: string, sizeMiB: number, path: 'rx' | 'stream'): Promise<ThroughputRun> {
-  const engine = spawnTs('bench/support/engine.ts')
-  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
-  const writer = spawnTs(writerScript, [url, 'send'])
-  const reader = spawnTs(readerScript, [url, 'receive'])
-  await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
-  const client = registerWorker(url, { logger: silentLogger })
-  try {
-    await client.ready()
+  return withRelay(writerScript, readerScript, async (client) => {
     const channel = await client.createChannel()
     const received = client.trigger<{ bytes: number; seconds: number }>({
       function_id: 'bench.receive',
@@ -57,10 +42,7 @@ export async function relayed(name: string, writerScript: string, readerScript: 
     await client.trigger({ function_id: 'bench.send', payload: { writer: channel.writerRef, sizeMiB, path }, timeoutMs: 10 * 60_000 })
     const { bytes, seconds } = await received
     return { name, bytes, mibPerSecond: bytes / 1048576 / seconds }
-  } finally {
-    await client.shutdown()
-    await stopAll([writer, reader, engine])
-  }
+  })
 }
 
 /**

@@ -1,0 +1,30 @@
+import { registerWorker, silentLogger, type WorkerClient } from '../../lib'
+import { spawnTs, type TsProcess } from '../../demos/support/processes'
+
+/** SIGINT first, so that a process run with `node --cpu-prof` exits normally and writes its profile. */
+export async function stopAll(processes: TsProcess[]): Promise<void> {
+  for (const child of processes) child.kill('SIGINT')
+  const timer = setTimeout(() => processes.forEach((child) => child.kill('SIGKILL')), 5_000)
+  await Promise.all(processes.map((child) => child.exited))
+  clearTimeout(timer)
+}
+
+/**
+ * Runs `work` against a fresh relay: an engine process, a `send` worker and a `receive`
+ * worker, each its own process, and a client in this one. Everything stops afterwards.
+ */
+export async function withRelay<T>(writerScript: string, readerScript: string, work: (client: WorkerClient) => Promise<T>): Promise<T> {
+  const engine = spawnTs('bench/support/engine.ts')
+  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
+  const writer = spawnTs(writerScript, [url, 'send'])
+  const reader = spawnTs(readerScript, [url, 'receive'])
+  await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
+  const client = registerWorker(url, { logger: silentLogger })
+  try {
+    await client.ready()
+    return await work(client)
+  } finally {
+    await client.shutdown()
+    await stopAll([writer, reader, engine])
+  }
+}
