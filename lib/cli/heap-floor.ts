@@ -13,8 +13,8 @@ import { spawn } from 'child_process'
 export const ENGINE_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64']
 
 /** Whether this process was started with its own old-space floor (ours or the user's). */
-export function hasHeapFloor(execArgv: readonly string[] = process.execArgv): boolean {
-  return execArgv.some((flag) => flag.startsWith('--initial-old-space-size'))
+export function hasHeapFloor(): boolean {
+  return process.execArgv.some((flag) => flag.startsWith('--initial-old-space-size'))
 }
 
 /**
