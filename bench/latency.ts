@@ -5,6 +5,7 @@
 import { registerWorker, silentLogger } from '../lib'
 import { spawnTs } from '../demos/support/processes'
 import { stopAll } from './support/relay'
+import { spawnEngineProcess } from './support/spawn-engine'
 
 export interface LatencyResult {
   readonly name: string
@@ -26,8 +27,7 @@ async function direct(count: number): Promise<LatencyResult> {
 }
 
 async function relayed(count: number): Promise<LatencyResult> {
-  const engine = spawnTs('bench/support/engine.ts')
-  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
+  const { engine, url } = await spawnEngineProcess()
   const echo = spawnTs('bench/latency/sdk-worker.ts', [url, 'echo'])
   const ping = spawnTs('bench/latency/sdk-worker.ts', [url, 'ping'])
   await Promise.all([echo.waitForLine(/^READY/), ping.waitForLine(/^READY/)])

@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks and prints their tables (`--json` for machines).
-// Options: --size-mib N (default 1024), --rounds N (default 3), --rate MiB/s (default 8),
+// Options: --size-mib N (default 1024), --rounds N of throughput and invocations (default 3), --rate MiB/s (default 8),
 // --push-seconds N (default 10), --seconds N per invocation row (default 5),
 // --messages N latency round trips (default 5000),
 // --only NAME (throughput, channels, latency, invocations, memory or slow-reader).
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const oneChannel = runs('throughput') ? await throughput(sizeMiB, Number(values.rounds)) : []
   const channels = runs('channels') ? await aggregateThroughput(sizeMiB) : []
   const roundTrips = runs('latency') ? await latency(Number(values.messages)) : []
-  const calls = runs('invocations') ? await invocations(Number(values.seconds)) : []
+  const calls = runs('invocations') ? await invocations(Number(values.seconds), Number(values.rounds)) : []
   const engineMemory = runs('memory') ? await memory() : []
   const slow = runs('slow-reader')
     ? [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]

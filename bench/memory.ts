@@ -3,6 +3,7 @@
 // and the load comes from a client process of its own; each figure runs in fresh processes.
 import { spawnTs, type TsProcess } from '../demos/support/processes'
 import { stopAll } from './support/relay'
+import { spawnEngineProcess } from './support/spawn-engine'
 
 export interface MemoryResult {
   readonly name: string
@@ -22,8 +23,7 @@ async function sample(engine: TsProcess): Promise<{ rss: number; heap: number }>
 }
 
 async function measure(name: string, task: 'workers' | 'idle' | 'create', count: number): Promise<MemoryResult> {
-  const engine = spawnTs('bench/memory/engine.ts')
-  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
+  const { engine, url } = await spawnEngineProcess('bench/memory/engine.ts')
   const processes = [engine]
   try {
     const before = await sample(engine)

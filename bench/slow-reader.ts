@@ -3,6 +3,7 @@
 // idle, for the demand-driven way (Flow.to) and, side by side, the naive push subscription.
 import { registerWorker, silentLogger } from '../lib'
 import { spawnTs, type TsProcess } from '../demos/support/processes'
+import { spawnEngineProcess } from './support/spawn-engine'
 
 interface Rss {
   readonly idleMiB: number
@@ -27,8 +28,7 @@ async function rssOf(child: TsProcess): Promise<Rss> {
 }
 
 export async function slowReader(mode: 'pull' | 'push', sizeMiB: number, rateMiBps: number, pushSeconds: number): Promise<SlowReaderResult> {
-  const engine = spawnTs('bench/support/engine.ts')
-  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
+  const { engine, url } = await spawnEngineProcess()
   const writer = spawnTs('bench/slow-reader/writer.ts', [url])
   const reader = spawnTs('bench/slow-reader/reader.ts', [url])
   await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])

@@ -1,5 +1,6 @@
 import { registerWorker, silentLogger, type WorkerClient } from '../../lib'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
+import { spawnEngineProcess } from './spawn-engine'
 
 /** SIGINT first, so that a process run with `node --cpu-prof` exits normally and writes its profile. */
 export async function stopAll(processes: TsProcess[]): Promise<void> {
@@ -11,13 +12,18 @@ export async function stopAll(processes: TsProcess[]): Promise<void> {
 
 /**
  * Runs `work` against a fresh relay: an engine process, a `send` worker and a `receive`
- * worker, each its own process, and a client in this one. Everything stops afterwards.
+ * worker, each its own process (started with `workerFlags`), and a client in this one.
+ * Everything stops afterwards.
  */
-export async function withRelay<T>(writerScript: string, readerScript: string, work: (client: WorkerClient) => Promise<T>): Promise<T> {
-  const engine = spawnTs('bench/support/engine.ts')
-  const [, url] = await engine.waitForLine(/^ENGINE (\S+)/)
-  const writer = spawnTs(writerScript, [url, 'send'])
-  const reader = spawnTs(readerScript, [url, 'receive'])
+export async function withRelay<T>(
+  writerScript: string,
+  readerScript: string,
+  work: (client: WorkerClient) => Promise<T>,
+  workerFlags: readonly string[] = [],
+): Promise<T> {
+  const { engine, url } = await spawnEngineProcess()
+  const writer = spawnTs(writerScript, [url, 'send'], { nodeFlags: workerFlags })
+  const reader = spawnTs(readerScript, [url, 'receive'], { nodeFlags: workerFlags })
   await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
   const client = registerWorker(url, { logger: silentLogger })
   try {

@@ -3,6 +3,7 @@ import { pipeline } from 'stream/promises'
 import { Readable, Writable } from 'stream'
 import { registerWorker } from 'iii-sdk'
 import type { ChannelReader, ChannelWriter } from 'iii-sdk/channel'
+import { countFullGcs } from '../support/full-gcs'
 
 const FRAME = 64 * 1024
 
@@ -15,10 +16,12 @@ async function main(): Promise<void> {
   const iii = registerWorker(process.argv[2], { otel: { enabled: false }, enableMetricsReporting: false })
   const role = process.argv[3]
   if (role === 'send') iii.registerFunction('bench.send', async ({ writer, sizeMiB }: { writer: ChannelWriter; sizeMiB: number }) => {
+    const fullGcs = countFullGcs()
     await pipeline(Readable.from(frames(sizeMiB)), writer.stream)
-    return null
+    return { fullGcs: fullGcs() }
   })
   if (role === 'receive') iii.registerFunction('bench.receive', async ({ reader }: { reader: ChannelReader }) => {
+    const fullGcs = countFullGcs()
     let bytes = 0
     let started = 0n
     await pipeline(
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
         },
       }),
     )
-    return { bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
+    return { bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9, fullGcs: fullGcs() }
   })
   await iii.trigger({ function_id: 'engine::functions::list', payload: {} })
   console.log('READY')

@@ -5,6 +5,7 @@ import { lastValueFrom } from 'rxjs'
 import { pipeline } from 'stream/promises'
 import { Readable, Writable } from 'stream'
 import { fromAsyncIterable, registerWorker, silentLogger, type ChannelReader, type ChannelWriter } from '../../lib'
+import { countFullGcs } from '../support/full-gcs'
 
 const FRAME = 64 * 1024
 
@@ -17,11 +18,13 @@ async function main(): Promise<void> {
   const worker = registerWorker(process.argv[2], { logger: silentLogger })
   const role = process.argv[3]
   if (role === 'send') worker.registerFunction('bench.send', async ({ writer, sizeMiB, path }: { writer: ChannelWriter; sizeMiB: number; path: 'rx' | 'stream' }) => {
+    const fullGcs = countFullGcs()
     if (path === 'rx') await lastValueFrom(fromAsyncIterable(frames(sizeMiB)).to(writer.chunks))
     else await pipeline(Readable.from(frames(sizeMiB)), writer.stream)
-    return null
+    return { fullGcs: fullGcs() }
   })
   if (role === 'receive') worker.registerFunction('bench.receive', async ({ reader, path }: { reader: ChannelReader; path: 'rx' | 'stream' }) => {
+    const fullGcs = countFullGcs()
     let bytes = 0
     let started = 0n
     const count = (chunk: Buffer) => {
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
     else await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (count(chunk), done()) }))
     const ended = process.hrtime.bigint()
     // hrtime is the machine's monotonic clock: concurrent channels' spans can be merged.
-    return { bytes, seconds: Number(ended - started) / 1e9, startNs: Number(started), endNs: Number(ended) }
+    return { bytes, seconds: Number(ended - started) / 1e9, startNs: Number(started), endNs: Number(ended), fullGcs: fullGcs() }
   })
   await worker.ready()
   console.log('READY')

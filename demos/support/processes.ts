@@ -27,13 +27,13 @@ export interface TsProcess {
   kill(signal?: NodeJS.Signals): void
 }
 
-/** Runs `script` (relative to the repository root) under esbuild-register, as its own OS process. */
+/** Runs `script` (relative to the repository root) under esbuild-register, as its own OS process, with `nodeFlags` given to node. */
 export function spawnTs(
   script: string,
   args: readonly string[] = [],
-  options: { echo?: string; echoStderr?: string } = {},
+  options: { echo?: string; echoStderr?: string; nodeFlags?: readonly string[] } = {},
 ): TsProcess {
-  const child = spawn(process.execPath, ['-r', 'esbuild-register', path.join(ROOT, script), ...args], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '-r', 'esbuild-register', path.join(ROOT, script), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -2,6 +2,7 @@ import { readFileSync } from 'fs'
 import { parseArgs } from 'util'
 import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, startEngine, type EngineLimits, type EngineOptions } from '../engine'
 import { stderrLogger, type LogLevel } from '../log'
+import { exitWithLauncher, hasHeapFloor, relaunchWithHeapFloor } from './heap-floor'
 
 /** The engine limits as flags: `--max-frame-bytes N` sets `maxFrameBytes`. */
 const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLimits, help: string]> = [
@@ -102,17 +103,28 @@ async function main(argv: string[]): Promise<void> {
   }
   if (positionals[0] !== 'engine' || positionals.length > 1) fail(positionals.length === 0 ? 'missing command' : `unknown command "${positionals.join(' ')}"`)
   const options = engineOptions(values)
+  if (!hasHeapFloor()) {
+    relaunchWithHeapFloor()
+    return
+  }
+  exitWithLauncher()
 
-  // Signals that arrive while the engine starts still end it cleanly once it is up.
+  // Signals that arrive while the engine starts still end it cleanly once it is up. A signal
+  // may come twice (from the terminal and from the launcher): only the first one counts.
   let stopRequested = false
   let stop = () => {
     stopRequested = true
   }
-  process.once('SIGINT', () => stop())
-  process.once('SIGTERM', () => stop())
+  const onSignal = () => stop()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   const engine = await startEngine(options)
   process.stdout.write(`rx-channels engine listening on ${engine.url}\n`)
+  options.logger?.debug(`engine process ${process.pid}, node flags: ${process.execArgv.join(' ')}`)
+  let stopping = false
   stop = () => {
+    if (stopping) return
+    stopping = true
     engine.close().then(
       () => process.exit(0),
       (error: Error) => {

@@ -121,9 +121,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     else logger.warn(`worker ${worker.id}: reattach to worker ${previousWorkerId} refused: wrong token`)
   }
 
-  const acceptWorker = (ws: WebSocket) => {
+  const acceptWorker = (ws: WebSocket, socket: Duplex) => {
     track(ws, 'worker')
-    const worker = new WorkerConnection(ws)
+    const worker = new WorkerConnection(ws, socket)
     workers.set(worker.id, worker)
     ws.on('pong', () => (worker.alive = true))
     logger.info(`worker ${worker.id} connected`)
@@ -180,7 +180,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
           return
         }
       }
-      workerServer.handleUpgrade(request, socket, head, acceptWorker)
+      workerServer.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket))
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
     }

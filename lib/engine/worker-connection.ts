@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'crypto'
+import type { Duplex } from 'stream'
 import WebSocket from 'ws'
 import type { EngineToWorker, RegisterFunction } from '../protocol/messages'
+import { CoalescingSender } from '../socket/coalescing-sender'
 
 /** One connected worker: its socket, identity, functions and reported metadata. */
 export class WorkerConnection {
@@ -10,8 +12,15 @@ export class WorkerConnection {
   readonly functions = new Map<string, RegisterFunction>()
   metadata: unknown = undefined
   alive = true
+  private readonly sender: CoalescingSender
 
-  constructor(readonly ws: WebSocket) {}
+  /** `socket` is the connection under `ws`, as handed to the upgrade. */
+  constructor(
+    readonly ws: WebSocket,
+    socket: Duplex,
+  ) {
+    this.sender = new CoalescingSender(ws, socket)
+  }
 
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN
@@ -38,6 +47,6 @@ export class WorkerConnection {
 
   /** Forwards a frame exactly as another worker sent it. */
   sendRaw(text: string): void {
-    if (this.open) this.ws.send(text)
+    if (this.open) this.sender.send(text)
   }
 }

@@ -1,6 +1,5 @@
 import * as t from 'io-ts'
 import * as E from 'fp-ts/Either'
-import { pipe } from 'fp-ts/function'
 
 /** Why a text frame is not a message we can act on. */
 export type DecodeFailure =
@@ -70,42 +69,25 @@ function parseJson(text: string): E.Either<DecodeFailure, unknown> {
 /**
  * Builds a decoder for JSON text frames whose `type` field selects a codec from `table`.
  * The only place raw JSON becomes a typed message; failures are values, never exceptions.
+ * Plain `isLeft` checks rather than `pipe`/`chain`: fp-ts's data-last combinators allocate
+ * on every call, and this runs for every control message.
  */
 export function messageDecoder<Table extends CodecTable>(
   table: Table,
 ): (text: string) => E.Either<DecodeFailure, MessageOf<Table>> {
-  return (text) =>
-    pipe(
-      parseJson(text),
-      E.chain((json) =>
-        pipe(
-          MessageEnvelope.decode(json),
-          E.mapLeft(
-            (): DecodeFailure => ({
-              kind: 'not_a_message',
-              reason: 'expected a JSON object with a string "type" field',
-            }),
-          ),
-          E.chain(({ type }) => {
-            const codec = Object.prototype.hasOwnProperty.call(table, type) ? table[type] : undefined
-            if (codec === undefined) {
-              return E.left<DecodeFailure>({ kind: 'unknown_type', type, reason: `unknown message type "${clip(type, 60)}"` })
-            }
-            return pipe(
-              codec.decode(json) as t.Validation<MessageOf<Table>>,
-              E.mapLeft(
-                (errors): DecodeFailure => ({
-                  kind: 'invalid_fields',
-                  type,
-                  reason: `invalid ${type}: ${describeErrors(errors)}`,
-                  ...invocationIdOf(json),
-                }),
-              ),
-            )
-          }),
-        ),
-      ),
-    )
+  return (text) => {
+    const parsed = parseJson(text)
+    if (E.isLeft(parsed)) return parsed
+    const json = parsed.right
+    const envelope = MessageEnvelope.decode(json)
+    if (E.isLeft(envelope)) return E.left({ kind: 'not_a_message', reason: 'expected a JSON object with a string "type" field' })
+    const { type } = envelope.right
+    const codec = Object.prototype.hasOwnProperty.call(table, type) ? table[type] : undefined
+    if (codec === undefined) return E.left({ kind: 'unknown_type', type, reason: `unknown message type "${clip(type, 60)}"` })
+    const decoded = codec.decode(json) as t.Validation<MessageOf<Table>>
+    if (E.isRight(decoded)) return decoded
+    return E.left({ kind: 'invalid_fields', type, reason: `invalid ${type}: ${describeErrors(decoded.left)}`, ...invocationIdOf(json) })
+  }
 }
 
 function invocationIdOf(json: unknown): { invocation_id?: string } {

@@ -5,7 +5,8 @@ import { WorkerError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
-import { openSocket, redactUrl, UpgradeRefusedError, type TlsConnectOptions } from '../socket/connect'
+import { CoalescingSender } from '../socket/coalescing-sender'
+import { openSocket, redactUrl, tcpSocketOf, UpgradeRefusedError, type TlsConnectOptions } from '../socket/connect'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
 
@@ -42,6 +43,7 @@ export class WorkerSocket {
   lastDrop?: Drop
 
   private ws?: WebSocket
+  private sender?: CoalescingSender
   private connection?: Subscription
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
@@ -63,7 +65,7 @@ export class WorkerSocket {
   /** Sends now if connected; returns false (and sends nothing) otherwise. */
   send(text: string): boolean {
     if (!this.open) return false
-    this.ws?.send(text)
+    this.sender?.send(text)
     return true
   }
 
@@ -98,6 +100,7 @@ export class WorkerSocket {
 
   private attach(ws: WebSocket): void {
     this.ws = ws
+    this.sender = new CoalescingSender(ws, tcpSocketOf(ws))
     this.attempt = 0
     const touch = () => this.idleTimer?.refresh()
     ws.on('ping', touch)
@@ -130,6 +133,7 @@ export class WorkerSocket {
     this.stopKeepAlive()
     this.connection?.unsubscribe()
     this.ws = undefined
+    this.sender = undefined
     if (this.stopped) return
     this.options.logger.warn(`disconnected from the engine${drop.closeCode ? ` (${drop.closeCode})` : ''}: ${drop.reason}`)
     this.lastDrop = drop

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'http'
 import { Observable } from 'rxjs'
+import type { Duplex } from 'stream'
 import WebSocket from 'ws'
 import { RxChannelsError } from '../errors'
 
@@ -32,6 +34,15 @@ export function redactUrl(url: string): string {
 
 const MAX_REFUSAL_BODY = 512
 
+const tcpSockets = new WeakMap<WebSocket, Duplex>()
+
+/** The TCP (or TLS) connection under a socket that {@link openSocket} has emitted. */
+export function tcpSocketOf(ws: WebSocket): Duplex {
+  const socket = tcpSockets.get(ws)
+  if (socket === undefined) throw new Error('tcpSocketOf: the socket was not opened by openSocket')
+  return socket
+}
+
 const ignoreError = (): void => undefined
 
 /**
@@ -49,11 +60,12 @@ export function openSocket(url: string, options: ConnectOptions = {}): Observabl
       ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca as string | Buffer | Array<string | Buffer> }),
     })
     let refusal: UpgradeRefusedError | undefined
+    ws.once('upgrade', (response: IncomingMessage) => tcpSockets.set(ws, response.socket))
     const onOpen = () => {
       detach()
       subscriber.next(ws)
     }
-    const onUnexpectedResponse = (_request: unknown, response: import('http').IncomingMessage) => {
+    const onUnexpectedResponse = (_request: unknown, response: IncomingMessage) => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (part: string) => {

@@ -17,6 +17,8 @@ interface CliRun {
   readonly firstLine: Promise<string>
   /** Resolves once the process exited and its stdout and stderr are fully read. */
   readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>
+  /** Everything written to stderr so far. */
+  stderrSoFar(): string
 }
 
 const running = new Set<ChildProcess>()
@@ -28,8 +30,13 @@ function runCli(...args: string[]): CliRun {
 
 /** As {@link runCli}, with `env` added to the environment (and no token inherited from this one). */
 function runCliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): CliRun {
+  return runCliWith({ env }, ...args)
+}
+
+/** As {@link runCli}, with `env` added to the environment and `nodeFlags` given to node. */
+function runCliWith({ env = {}, nodeFlags = [] }: { env?: NodeJS.ProcessEnv; nodeFlags?: string[] }, ...args: string[]): CliRun {
   const { RX_CHANNELS_TOKEN: _inherited, ...inherited } = process.env
-  const child = spawn(process.execPath, ['-r', 'esbuild-register', CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, '-r', 'esbuild-register', CLI, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...inherited, ...env },
@@ -60,7 +67,7 @@ function runCliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): CliRun {
   })
   // Tests that expect no line never await it; the rejection must not count as unhandled.
   firstLine.catch(() => undefined)
-  return { child, firstLine, ended }
+  return { child, firstLine, ended, stderrSoFar: () => stderr }
 }
 
 /** Opens a WebSocket and resolves with it and its first text frame, listening before the handshake completes. */
@@ -259,6 +266,42 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     const { code, stderr } = await runCli('engine', '--token=').ended
     expect(code).to.equal(2)
     expect(stderr).to.include('the token must not be empty')
+  })
+
+  /** The engine's pid and node flags, from its debug log line. */
+  async function engineProcess(cli: CliRun): Promise<{ pid: number; flags: string }> {
+    await cli.firstLine
+    const line = await new Promise<RegExpMatchArray>((resolve) => {
+      const find = () => {
+        const match = cli.stderrSoFar().match(/engine process (\d+), node flags: (.*)/)
+        if (match) resolve(match)
+        else cli.child.stderr!.once('data', find)
+      }
+      find()
+    })
+    return { pid: Number(line[1]), flags: line[2] }
+  }
+
+  it('engine runs in a child node process with a 64 MB old-space floor, which dies with the launcher, even on SIGKILL', async () => {
+    const cli = runCli('engine', '--port', '0', '--log-level', 'debug')
+    const url = (await cli.firstLine).match(/ws:\/\/\S+/)![0]
+    const engine = await engineProcess(cli)
+    expect(engine.pid).not.to.equal(cli.child.pid)
+    expect(engine.flags.split(' ')).to.include('--initial-old-space-size=64')
+    const worker = await connectAndReadFirstFrame(url)
+
+    cli.child.kill('SIGKILL')
+    // The engine's socket closes only when its process is gone (a clean shutdown would send 1001).
+    expect(await worker.closed).to.equal(1006)
+  })
+
+  it("engine keeps the node process it was started in when given its own --initial-old-space-size", async () => {
+    const cli = runCliWith({ nodeFlags: ['--initial-old-space-size=32'] }, 'engine', '--port', '0', '--log-level', 'debug')
+    const engine = await engineProcess(cli)
+    expect(engine.pid).to.equal(cli.child.pid)
+    expect(engine.flags.split(' ')).to.include('--initial-old-space-size=32').and.not.include('--initial-old-space-size=64')
+    cli.child.kill('SIGTERM')
+    expect((await cli.ended).code).to.equal(0)
   })
 
   it('engine --tls-cert FILE --tls-key FILE serves wss:// and prints that address', async () => {
