@@ -1,17 +1,12 @@
 import { expect } from 'chai'
-import { createHash, randomBytes } from 'crypto'
+import { createHash } from 'crypto'
 import { lastValueFrom, toArray } from 'rxjs'
 import type { ChannelReader, ChannelWriter, WorkerClient } from '../../lib'
 import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
+import { produceRandom, type Transfer } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
 const MiB = 1024 * 1024
-
-interface Transfer {
-  readonly sha256: string
-  readonly bytes: number
-  readonly messages: string[]
-}
 
 /** Our SDK's side of a transfer: hash every chunk and keep every message, in order. */
 async function digestWithOurs(reader: ChannelReader): Promise<Transfer> {
@@ -23,22 +18,6 @@ async function digestWithOurs(reader: ChannelReader): Promise<Transfer> {
     bytes += (chunk as Buffer).length
   }
   return { sha256: hash.digest('hex'), bytes, messages: await messages }
-}
-
-/** Our SDK's side of a transfer: random MiB chunks, a message after each. */
-async function produceWithOurs(writer: ChannelWriter, sizeMiB: number): Promise<Transfer> {
-  const hash = createHash('sha256')
-  const messages: string[] = []
-  for (let index = 0; index < sizeMiB; index++) {
-    const chunk = randomBytes(MiB)
-    hash.update(chunk)
-    if (!writer.stream.write(chunk)) await new Promise((resolve) => writer.stream.once('drain', resolve))
-    const message = `sent ${index + 1} MiB`
-    writer.sendMessage(message)
-    messages.push(message)
-  }
-  await new Promise<void>((resolve) => writer.stream.end(resolve))
-  return { sha256: hash.digest('hex'), bytes: sizeMiB * MiB, messages }
 }
 
 /** Lines the engine logs when a frame does not decode or has a type it does not know. */
@@ -147,7 +126,7 @@ describe('iii-sdk 0.22.1 workers on the rx-channels engine (engine and workers e
       payload: { writer: fromOfficial.writerRef, sizeMiB: 64 },
       timeoutMs: 120_000,
     })
-    const [sent, received] = await Promise.all([produceWithOurs(toOfficial.writer, 64), digestWithOurs(fromOfficial.reader)])
+    const [sent, received] = await Promise.all([produceRandom(toOfficial.writer, 64), digestWithOurs(fromOfficial.reader)])
     expect(await officialDigest).to.deep.equal(sent)
     expect(received).to.deep.equal(await officialProduced)
     expect(received.bytes).to.equal(64 * MiB)
@@ -157,7 +136,7 @@ describe('iii-sdk 0.22.1 workers on the rx-channels engine (engine and workers e
     await peer('iii')
     const ours: WorkerClient = await worker(url)
     ours.registerFunction('rx.digest', ({ reader }: { reader: ChannelReader }) => digestWithOurs(reader))
-    ours.registerFunction('rx.produce', ({ writer, sizeMiB }: { writer: ChannelWriter; sizeMiB: number }) => produceWithOurs(writer, sizeMiB))
+    ours.registerFunction('rx.produce', ({ writer, sizeMiB }: { writer: ChannelWriter; sizeMiB: number }) => produceRandom(writer, sizeMiB))
     await ours.ready()
     const outcome = await ours.trigger<Record<'sent' | 'peerDigest' | 'peerProduced' | 'received', Transfer>>({
       function_id: 'iii.roundtrip',
