@@ -92,3 +92,21 @@ export class DecodeError extends RxChannelsError {
     this.name = 'DecodeError'
   }
 }
+
+export type StreamErrorCode =
+  /** A stream bridge was destroyed or aborted before it ended, so its data did not all arrive. */
+  | 'stream_aborted'
+  /** A Node Writable closed (destroyed without an error) before it finished. */
+  | 'stream_closed'
+  /** A flow into a sink was unsubscribed before its source ended. */
+  | 'flow_unsubscribed'
+  /** `splitLines` / `parseNdjson`: a line grew past `maxLineBytes` before its line end. */
+  | 'line_too_long'
+
+/** A stream, a stream bridge or an operator ended without its data complete. */
+export class StreamError extends RxChannelsError {
+  constructor(code: StreamErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'StreamError'
+  }
+}
