@@ -64,6 +64,12 @@ export type ChannelErrorCode =
   | 'channel_expired'
   /** A frame was over the engine's size limit (close code 1009). */
   | 'frame_too_big'
+  /**
+   * A reader stopped: one of its streams (chunks or messages) filled its backlog with nothing
+   * subscribed to it, so its paused socket held back the other stream's subscriber for the
+   * reader's grace period (`unreadBacklogGraceMs`).
+   */
+  | 'unread_backlog'
 
 /** A channel end failed; `closeCode` and `httpStatus` say what the socket reported. */
 export class ChannelError extends RxChannelsError {
