@@ -64,6 +64,12 @@ export type ChannelErrorCode =
   | 'channel_expired'
   /** A frame was over the engine's size limit (close code 1009). */
   | 'frame_too_big'
+  /**
+   * A reader stopped: one of its streams (chunks or messages) filled its backlog with nothing
+   * subscribed to it, so its paused socket held back the other stream's subscriber for the
+   * reader's grace period (`unreadBacklogGraceMs`).
+   */
+  | 'unread_backlog'
 
 /** A channel end failed; `closeCode` and `httpStatus` say what the socket reported. */
 export class ChannelError extends RxChannelsError {
@@ -90,5 +96,23 @@ export class DecodeError extends RxChannelsError {
   constructor(message: string) {
     super('decode_failed', message)
     this.name = 'DecodeError'
+  }
+}
+
+export type StreamErrorCode =
+  /** A stream bridge was destroyed or aborted before it ended, so its data did not all arrive. */
+  | 'stream_aborted'
+  /** A Node Writable closed (destroyed without an error) before it finished. */
+  | 'stream_closed'
+  /** A flow into a sink was unsubscribed before its source ended. */
+  | 'flow_unsubscribed'
+  /** `splitLines` / `parseNdjson`: a line grew past `maxLineBytes` before its line end. */
+  | 'line_too_long'
+
+/** A stream, a stream bridge or an operator ended without its data complete. */
+export class StreamError extends RxChannelsError {
+  constructor(code: StreamErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'StreamError'
   }
 }

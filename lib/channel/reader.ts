@@ -18,11 +18,20 @@ export interface ChannelEndOptions {
   /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
   readonly engineUrl: string
   readonly connect?: ConnectOptions
+  /** Reader: UTF-8 bytes of text messages kept unread before it stops reading its socket (default 1 MiB). */
+  readonly maxUnreadMessageBytes?: number
+  /**
+   * Reader: how long its socket may stay paused for a stream nothing reads while the other
+   * stream has a subscriber waiting, before both fail with `unread_backlog` (default 10 s).
+   */
+  readonly unreadBacklogGraceMs?: number
 }
 
 /** Chunks kept unread before the reader stops reading its socket. */
 const HIGH_WATER_FRAMES = 16
 const LOW_WATER_FRAMES = 4
+const DEFAULT_MAX_UNREAD_MESSAGE_BYTES = 1024 * 1024
+const DEFAULT_UNREAD_BACKLOG_GRACE_MS = 10_000
 
 /**
  * The read end of a channel. `chunks$` (binary data) and `messages$` (text side messages)
@@ -30,6 +39,11 @@ const LOW_WATER_FRAMES = 4
  * the first subscription to either stream, is paused while unread chunks pile up, and is
  * released when every subscriber has left. A clean end completes both streams; an aborted
  * writer, a lost connection or a refused key makes both error with a {@link ChannelError}.
+ *
+ * Chunks and messages share one socket, so a stream that nothing reads holds back the other
+ * once its backlog is full (16 chunks, or `maxUnreadMessageBytes` of messages). Rather than
+ * wait forever, the reader then fails both streams with `unread_backlog` after
+ * `unreadBacklogGraceMs`, unless a subscriber for the full stream arrives in time.
  */
 export class ChannelReader {
   /** Binary chunks in order; completes on a clean end, errors on an abort. */
@@ -48,6 +62,7 @@ export class ChannelReader {
   private ws?: WebSocket
   private connection?: Subscription
   private socketPaused = false
+  private stallTimer?: NodeJS.Timeout
   private ended = false
   private nodeStream?: Readable
 
@@ -62,7 +77,7 @@ export class ChannelReader {
       onBacklog: () => this.pace(),
     }
     this.chunkInbox = new Inbox<Buffer>(hooks, (chunk) => chunk.length)
-    this.messageInbox = new Inbox<string>(hooks, (message) => message.length)
+    this.messageInbox = new Inbox<string>(hooks, (message) => Buffer.byteLength(message))
     this.chunks$ = this.chunkInbox.values$
     this.messages$ = this.messageInbox.values$
     this.flow = fromPausable(this.chunkInbox)
@@ -94,9 +109,7 @@ export class ChannelReader {
 
   /** Stops reading: the writer learns that the reader has gone; both streams complete. */
   close(): void {
-    this.finish()
-    this.connection?.unsubscribe()
-    if (this.ws) closeSocket(this.ws, CloseCode.Normal, 'reader closed')
+    this.stop('reader closed')
   }
 
   /** A reader placed in a payload travels as its ref. */
@@ -127,17 +140,58 @@ export class ChannelReader {
     this.pace()
   }
 
+  private stop(reason: string, error?: ChannelError): void {
+    this.finish(error)
+    this.connection?.unsubscribe()
+    if (this.ws) closeSocket(this.ws, CloseCode.Normal, reason)
+  }
+
+  private get maxUnreadMessageBytes(): number {
+    return this.options.maxUnreadMessageBytes ?? DEFAULT_MAX_UNREAD_MESSAGE_BYTES
+  }
+
   private pace(): void {
     const ws = this.ws
     if (!ws || ws.readyState !== WebSocket.OPEN) return
-    const backlog = this.chunkInbox.backlogLength
-    if (!this.socketPaused && backlog >= HIGH_WATER_FRAMES) {
+    const chunkBacklog = this.chunkInbox.backlogLength
+    const messageBytes = this.messageInbox.backlogBytes
+    if (!this.socketPaused && (chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes)) {
       this.socketPaused = true
       ws.pause()
-    } else if (this.socketPaused && backlog <= LOW_WATER_FRAMES) {
+    } else if (this.socketPaused && chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2) {
       this.socketPaused = false
       ws.resume()
     }
+    this.watchForStall()
+  }
+
+  /** What holds the socket paused with nothing subscribed to read it, if anything. */
+  private unreadBacklog(): string | undefined {
+    if (!this.socketPaused) return undefined
+    if (this.chunkInbox.backlogLength >= HIGH_WATER_FRAMES && this.chunkInbox.subscriberCount === 0) {
+      return `${this.chunkInbox.backlogLength} binary chunks arrived that nothing reads (subscribe to chunks$, flow or stream)`
+    }
+    if (this.messageInbox.backlogBytes >= this.maxUnreadMessageBytes && this.messageInbox.subscriberCount === 0) {
+      return `${this.messageInbox.backlogBytes} bytes of text messages arrived that nothing reads (subscribe to messages$ or onMessage)`
+    }
+    return undefined
+  }
+
+  /** Starts the grace period while an unread backlog holds the socket paused; ends it otherwise. */
+  private watchForStall(): void {
+    if (this.unreadBacklog() === undefined) {
+      clearTimeout(this.stallTimer)
+      this.stallTimer = undefined
+      return
+    }
+    const graceMs = this.options.unreadBacklogGraceMs ?? DEFAULT_UNREAD_BACKLOG_GRACE_MS
+    this.stallTimer ??= setTimeout(() => {
+      this.stallTimer = undefined
+      // A subscriber may have come without draining the backlog (a flow with no demand yet).
+      const backlog = this.unreadBacklog()
+      if (backlog === undefined) return
+      this.stop('reader stopped: unread backlog', new ChannelError('unread_backlog', `${backlog}; the reader stopped after ${graceMs} ms instead of waiting forever`))
+    }, graceMs)
   }
 
   private releaseIfAbandoned(): void {
@@ -147,6 +201,7 @@ export class ChannelReader {
   private finish(error?: ChannelError): void {
     if (this.ended) return
     this.ended = true
+    clearTimeout(this.stallTimer)
     this.chunkInbox.end(error)
     this.messageInbox.end(error)
   }

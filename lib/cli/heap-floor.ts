@@ -1,4 +1,5 @@
 import { spawn } from 'child_process'
+import { whenParentExits } from './parent-watch'
 
 /**
  * V8 flags for an engine process. V8 counts off-heap memory allocated since the last full GC
@@ -22,7 +23,8 @@ export function hasHeapFloor(): boolean {
  * since V8 sizes its heap at start-up and `NODE_OPTIONS` may not carry these flags. The child
  * shares stdio; SIGINT and SIGTERM are passed on; this process ends as the child does. The
  * child leaves as soon as this process is gone (see {@link exitWithLauncher}), so killing the
- * launcher, even with SIGKILL, kills the engine.
+ * launcher, even with SIGKILL, kills the engine. If this process's own parent exits (e.g. a
+ * wrapper killed by a signal it did not pass on), the engine is stopped as on SIGTERM.
  */
 export function relaunchWithHeapFloor(): void {
   const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
@@ -31,6 +33,10 @@ export function relaunchWithHeapFloor(): void {
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
   const signals = ['SIGINT', 'SIGTERM'] as const
   for (const signal of signals) process.on(signal, forward(signal))
+  whenParentExits((parentPid) => {
+    process.stderr.write(`rx-channels: parent process ${parentPid} exited; stopping the engine\n`)
+    child.kill('SIGTERM')
+  })
   child.once('error', (error) => {
     process.stderr.write(`rx-channels: cannot start the engine process: ${error.message}\n`)
     process.exit(1)

@@ -3,6 +3,10 @@ import { parseArgs } from 'util'
 import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, startEngine, type EngineLimits, type EngineOptions } from '../engine'
 import { stderrLogger, type LogLevel } from '../log'
 import { exitWithLauncher, hasHeapFloor, relaunchWithHeapFloor } from './heap-floor'
+import { whenParentExits } from './parent-watch'
+
+// Bundled into dist/cli.js by esbuild, read from the checkout when run from source.
+const { version: VERSION } = require('../../package.json') as { version: string }
 
 /** The engine limits as flags: `--max-frame-bytes N` sets `maxFrameBytes`. */
 const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLimits, help: string]> = [
@@ -33,6 +37,7 @@ Options:
   --tls-key FILE                 the PEM private key of --tls-cert
   --keep-channels-of-gone-workers
                                  keep a worker's channels when it disconnects (default: abort)
+  -v, --version                  print the version (${VERSION})
   -h, --help                     show this help
 
 Limits (each a whole number >= 1):
@@ -41,8 +46,9 @@ ${LIMIT_FLAGS.map(([flag, option, help]) => `  ${`--${flag} N`.padEnd(30)} ${hel
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
 
+/** A usage error: its one line and where to look, exit code 2. */
 function fail(message: string): never {
-  process.stderr.write(`rx-channels: ${message}\n\n${USAGE}`)
+  process.stderr.write(`rx-channels: ${message}\nsee rx-channels --help\n`)
   process.exit(2)
 }
 
@@ -90,15 +96,13 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
 }
 
 async function main(argv: string[]): Promise<void> {
-  let parsed: ReturnType<typeof parseCommand>
-  try {
-    parsed = parseCommand(argv)
-  } catch (error) {
-    fail((error as Error).message)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parseCommand(argv)
   if (values.help) {
     process.stdout.write(USAGE)
+    return
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`)
     return
   }
   if (positionals[0] !== 'engine' || positionals.length > 1) fail(positionals.length === 0 ? 'missing command' : `unknown command "${positionals.join(' ')}"`)
@@ -107,7 +111,6 @@ async function main(argv: string[]): Promise<void> {
     relaunchWithHeapFloor()
     return
   }
-  exitWithLauncher()
 
   // Signals that arrive while the engine starts still end it cleanly once it is up. A signal
   // may come twice (from the terminal and from the launcher): only the first one counts.
@@ -118,6 +121,12 @@ async function main(argv: string[]): Promise<void> {
   const onSignal = () => stop()
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  if (process.connected) exitWithLauncher()
+  else
+    whenParentExits((parentPid) => {
+      options.logger?.info(`parent process ${parentPid} exited; shutting down`)
+      stop()
+    })
   const engine = await startEngine(options)
   process.stdout.write(`rx-channels engine listening on ${engine.url}\n`)
   options.logger?.debug(`engine process ${process.pid}, node flags: ${process.execArgv.join(' ')}`)
@@ -136,22 +145,37 @@ async function main(argv: string[]): Promise<void> {
   if (stopRequested) stop()
 }
 
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'log-level': { type: 'string' },
+  token: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'keep-channels-of-gone-workers': { type: 'boolean' },
+  ...Object.fromEntries(LIMIT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const
+
+/** The flags and the command, or exits 2 naming the first flag that is unknown or misused. */
 function parseCommand(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'log-level': { type: 'string' },
-      token: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'keep-channels-of-gone-workers': { type: 'boolean' },
-      ...Object.fromEntries(LIMIT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
+  // A lenient pass first, to name the flag in our own words: Node's messages for these
+  // cases suggest quoting and leave a dangling quote.
+  const { tokens } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, strict: false, tokens: true })
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const known: { type: 'string' | 'boolean' } | undefined = (OPTIONS as Record<string, { type: 'string' | 'boolean' }>)[token.name]
+    if (known === undefined) fail(`unknown option ${token.rawName}`)
+    if (known.type === 'string' && token.value === undefined) fail(`${token.rawName} needs a value`)
+    if (known.type === 'string' && !token.inlineValue && token.value?.startsWith('-')) fail(`${token.rawName} needs a value; write one that starts with "-" as ${token.rawName}=${token.value}`)
+    if (known.type === 'boolean' && token.value !== undefined) fail(`${token.rawName} takes no value`)
+  }
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
+  } catch (error) {
+    fail((error as Error).message.split('\n')[0])
+  }
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {

@@ -1,4 +1,5 @@
 import { identity, Observable, Subject, tap, type Observer, type OperatorFunction, type Subscription } from 'rxjs'
+import { StreamError } from '../errors'
 import type { FlowSink } from './sink'
 
 /** A running flow driven by credit; see {@link Flow.drive}. */
@@ -125,7 +126,7 @@ export class Flow<T> {
         drained.unsubscribe()
         driven.subscription.unsubscribe()
         closed.unsubscribe()
-        if (!ended) sink.error(new Error('the flow into this sink was unsubscribed'))
+        if (!ended) sink.error(new StreamError('flow_unsubscribed', 'the flow into this sink was unsubscribed'))
       }
     })
   }

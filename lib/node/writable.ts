@@ -1,5 +1,6 @@
 import { Writable } from 'stream'
 import { AsyncSubject, defaultIfEmpty, fromEvent, merge, Observable, take, type Subscription } from 'rxjs'
+import { StreamError } from '../errors'
 import type { FlowSink } from '../flow/sink'
 
 /**
@@ -31,7 +32,7 @@ export function toWritable(sink: FlowSink<Uint8Array>): Writable {
     destroy(error, callback) {
       waiting?.unsubscribe()
       failure.unsubscribe()
-      if (!ended) sink.error(error ?? new Error('the writable stream was destroyed before it ended'))
+      if (!ended) sink.error(error ?? new StreamError('stream_aborted', 'the writable stream was destroyed before it ended'))
       callback(error)
     },
   })
@@ -47,7 +48,9 @@ export function toWritable(sink: FlowSink<Uint8Array>): Writable {
 /**
  * A flow-controlled sink over a Node Writable: saturated while `write()` has returned false,
  * `drain$` is its `'drain'` event, and `closed$` completes on `'finish'` or errors with the
- * stream's error. `complete` ends the stream; `error` destroys it.
+ * stream's error, or with a {@link StreamError} coded `stream_closed` if the stream closes
+ * (destroyed without an error) before it finished. `complete` ends the stream; `error`
+ * destroys it.
  */
 export function fromWritable(writable: Writable): FlowSink<Uint8Array> {
   const closed = new AsyncSubject<void>()
@@ -56,12 +59,16 @@ export function fromWritable(writable: Writable): FlowSink<Uint8Array> {
     closed.complete()
   }
   const onError = (error: Error) => closed.error(error)
+  // 'close' without 'finish' first: destroyed without an error, so not all data was written.
+  // After 'finish' or 'error' the subject has settled and this does nothing.
+  const onClose = () => closed.error(new StreamError('stream_closed', 'the writable stream closed before it finished'))
   writable.once('finish', onFinish)
   writable.once('error', onError)
+  writable.once('close', onClose)
   return {
     next: (chunk) => void writable.write(chunk),
     complete: () => void writable.end(),
-    error: (error: unknown) => writable.destroy(error instanceof Error ? error : new Error(String(error))),
+    error: (error: unknown) => writable.destroy(error instanceof Error ? error : new StreamError('stream_aborted', `the flow into the stream failed: ${String(error)}`, { cause: error })),
     get saturated() {
       return writable.writableNeedDrain
     },

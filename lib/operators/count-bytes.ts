@@ -1,4 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
+import { operatorObserver } from './operator-observer'
 
 export interface ByteProgress {
   readonly bytes: number
@@ -17,6 +18,8 @@ export interface ByteProgress {
  * report:                       --------80----------120 done
  * ```
  *
+ * If `report` throws, the stream errors with what it threw.
+ *
  * @example
  * reader.chunks$.pipe(countBytes((p) => writer.sendMessage(JSON.stringify(p)), { everyBytes: 1 << 20 }))
  * @see rechunk
@@ -27,21 +30,22 @@ export function countBytes(report: (progress: ByteProgress) => void, { everyByte
       let bytes = 0
       let chunks = 0
       let nextReport = everyBytes
-      return source.subscribe({
-        next: (chunk) => {
-          bytes += chunk.byteLength
-          chunks++
-          subscriber.next(chunk)
-          if (bytes >= nextReport) {
-            nextReport = (Math.floor(bytes / everyBytes) + 1) * everyBytes
-            report({ bytes, chunks, done: false })
-          }
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          report({ bytes, chunks, done: true })
-          subscriber.complete()
-        },
-      })
+      return source.subscribe(
+        operatorObserver(subscriber, {
+          next: (chunk) => {
+            bytes += chunk.byteLength
+            chunks++
+            subscriber.next(chunk)
+            if (bytes >= nextReport) {
+              nextReport = (Math.floor(bytes / everyBytes) + 1) * everyBytes
+              report({ bytes, chunks, done: false })
+            }
+          },
+          complete: () => {
+            report({ bytes, chunks, done: true })
+            subscriber.complete()
+          },
+        }),
+      )
     })
 }

@@ -4,11 +4,12 @@ import { pipe } from 'fp-ts/function'
 import { Observable, type OperatorFunction } from 'rxjs'
 import { DecodeError } from '../errors'
 import { describeErrors } from '../protocol/decode'
+import { operatorObserver } from './operator-observer'
 
 /**
  * Parses each string as JSON and checks it with an io-ts codec. The first value that is not
  * JSON, or that the codec refuses, ends the stream with a {@link DecodeError} naming the
- * bad field; nothing throws.
+ * bad field; nothing throws. A codec that throws ends the stream with what it threw.
  *
  * ```
  * source:               --'{"done":1}'--'oops'--|
@@ -22,25 +23,25 @@ import { describeErrors } from '../protocol/decode'
 export function decodeJson<A, O = A>(codec: t.Type<A, O, unknown>): OperatorFunction<string, A> {
   return (source) =>
     new Observable<A>((subscriber) =>
-      source.subscribe({
-        next: (text) => {
-          const decoded = pipe(
-            E.tryCatch(
-              () => JSON.parse(text) as unknown,
-              (error) => new DecodeError(`not JSON: ${(error as Error).message}`),
-            ),
-            E.chain((json) =>
-              pipe(
-                codec.decode(json),
-                E.mapLeft((errors) => new DecodeError(`not a ${codec.name}: ${describeErrors(errors)}`)),
+      source.subscribe(
+        operatorObserver(subscriber, {
+          next: (text: string) => {
+            const decoded = pipe(
+              E.tryCatch(
+                () => JSON.parse(text) as unknown,
+                (error) => new DecodeError(`not JSON: ${(error as Error).message}`),
               ),
-            ),
-          )
-          if (E.isRight(decoded)) subscriber.next(decoded.right)
-          else subscriber.error(decoded.left)
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
+              E.chain((json) =>
+                pipe(
+                  codec.decode(json),
+                  E.mapLeft((errors) => new DecodeError(`not a ${codec.name}: ${describeErrors(errors)}`)),
+                ),
+              ),
+            )
+            if (E.isRight(decoded)) subscriber.next(decoded.right)
+            else subscriber.error(decoded.left)
+          },
+        }),
+      ),
     )
 }

@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { DecodeError } from '../errors'
+import { operatorObserver } from './operator-observer'
 
 /**
  * Decodes a byte stream as UTF-8 text, keeping characters whole across chunk boundaries.
@@ -27,18 +28,19 @@ export function decodeUtf8(): OperatorFunction<Uint8Array, string> {
           return undefined
         }
       }
-      return source.subscribe({
-        next: (chunk) => {
-          const text = decode(chunk)
-          if (text) subscriber.next(text)
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          const rest = decode()
-          if (rest === undefined) return
-          if (rest !== '') subscriber.next(rest)
-          subscriber.complete()
-        },
-      })
+      return source.subscribe(
+        operatorObserver(subscriber, {
+          next: (chunk) => {
+            const text = decode(chunk)
+            if (text) subscriber.next(text)
+          },
+          complete: () => {
+            const rest = decode()
+            if (rest === undefined) return
+            if (rest !== '') subscriber.next(rest)
+            subscriber.complete()
+          },
+        }),
+      )
     })
 }

@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { RxChannelsError } from '../errors'
+import { operatorObserver } from './operator-observer'
 
 /**
  * Re-cuts a byte stream into chunks of exactly `size` bytes; the last one holds the rest.
@@ -9,7 +10,8 @@ import { RxChannelsError } from '../errors'
  * rechunk(4): ----------[4]-------[4]------[1]|
  * ```
  *
- * Emitted chunks that lie within one input chunk are views of it, not copies.
+ * Emitted chunks that lie within one input chunk are views of it, not copies. A value that
+ * is not a Uint8Array (from untyped code) errors the stream.
  *
  * @example
  * of(Buffer.from('abc'), Buffer.from('defghi')).pipe(rechunk(4)) // 'abcd', 'efgh', 'i'
@@ -21,27 +23,28 @@ export function rechunk(size: number): OperatorFunction<Uint8Array, Buffer> {
     new Observable<Buffer>((subscriber) => {
       let pending: Buffer[] = []
       let pendingBytes = 0
-      return source.subscribe({
-        next: (chunk) => {
-          let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-          while (pendingBytes + data.length >= size) {
-            const needed = size - pendingBytes
-            pending.push(data.subarray(0, needed))
-            subscriber.next(pending.length === 1 ? pending[0] : Buffer.concat(pending, size))
-            pending = []
-            pendingBytes = 0
-            data = data.subarray(needed)
-          }
-          if (data.length > 0) {
-            pending.push(data)
-            pendingBytes += data.length
-          }
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          if (pendingBytes > 0) subscriber.next(Buffer.concat(pending, pendingBytes))
-          subscriber.complete()
-        },
-      })
+      return source.subscribe(
+        operatorObserver(subscriber, {
+          next: (chunk) => {
+            let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+            while (pendingBytes + data.length >= size) {
+              const needed = size - pendingBytes
+              pending.push(data.subarray(0, needed))
+              subscriber.next(pending.length === 1 ? pending[0] : Buffer.concat(pending, size))
+              pending = []
+              pendingBytes = 0
+              data = data.subarray(needed)
+            }
+            if (data.length > 0) {
+              pending.push(data)
+              pendingBytes += data.length
+            }
+          },
+          complete: () => {
+            if (pendingBytes > 0) subscriber.next(Buffer.concat(pending, pendingBytes))
+            subscriber.complete()
+          },
+        }),
+      )
     })
 }

@@ -1,8 +1,24 @@
 import { Observable, type OperatorFunction } from 'rxjs'
+import { RxChannelsError, StreamError } from '../errors'
+import { operatorObserver } from './operator-observer'
+
+/** The longest line `splitLines` keeps waiting for its line end by default: 16 MiB of UTF-8. */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+
+export interface SplitLinesOptions {
+  /**
+   * The most UTF-8 bytes a line may have, line end excluded (default 16 MiB). A longer line
+   * ends the stream with a {@link StreamError} coded `line_too_long` as soon as it is known to
+   * be too long, so text without line ends cannot pile up without bound.
+   */
+  readonly maxLineBytes?: number
+}
 
 /**
  * Splits text into lines, however the text was cut into pieces. Line ends (`\n` or
  * `\r\n`) are removed; a last line without a line end is emitted when the source completes.
+ * Each piece is scanned once, so a long line arriving in many pieces costs time in
+ * proportion to its length.
  *
  * ```
  * source:        --'a\nb'--'c\n'--'d'--|
@@ -11,24 +27,53 @@ import { Observable, type OperatorFunction } from 'rxjs'
  *
  * @example
  * of('one\ntw', 'o\nthree').pipe(splitLines()) // 'one', 'two', 'three'
+ * of('way too long\n').pipe(splitLines({ maxLineBytes: 4 })) // errors: line_too_long
  * @see decodeUtf8
  * @see parseNdjson
  */
-export function splitLines(): OperatorFunction<string, string> {
+export function splitLines({ maxLineBytes = DEFAULT_MAX_LINE_BYTES }: SplitLinesOptions = {}): OperatorFunction<string, string> {
+  if (!(maxLineBytes >= 0)) throw new RxChannelsError('invalid_argument', `maxLineBytes must be a number >= 0, got ${maxLineBytes}`)
   return (source) =>
     new Observable<string>((subscriber) => {
-      let partial = ''
-      return source.subscribe({
-        next: (text) => {
-          const lines = (partial + text).split('\n')
-          partial = lines.pop() as string
-          for (const line of lines) subscriber.next(line.endsWith('\r') ? line.slice(0, -1) : line)
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          if (partial !== '') subscriber.next(partial.endsWith('\r') ? partial.slice(0, -1) : partial)
-          subscriber.complete()
-        },
-      })
+      // The line so far, in pieces: joined once at its line end, never rescanned.
+      let pieces: string[] = []
+      let partialBytes = 0
+      const withoutCarriageReturn = (line: string) => (line.endsWith('\r') ? line.slice(0, -1) : line)
+      const endsWithCarriageReturn = (last: string) => (last === '' ? pieces.at(-1) ?? '' : last).endsWith('\r')
+      const checkLength = (bytes: number, last: string) => {
+        // A trailing '\r' may be the first half of a '\r\n' line end, which does not count.
+        if (bytes - (endsWithCarriageReturn(last) ? 1 : 0) > maxLineBytes) {
+          throw new StreamError('line_too_long', `a line is longer than ${maxLineBytes} bytes (maxLineBytes)`)
+        }
+      }
+      const takeLine = (last: string): string => {
+        pieces.push(last)
+        const line = pieces.join('')
+        pieces = []
+        partialBytes = 0
+        return withoutCarriageReturn(line)
+      }
+      return source.subscribe(
+        operatorObserver(subscriber, {
+          next: (text: string) => {
+            let start = 0
+            for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+              const segment = text.slice(start, end)
+              checkLength(partialBytes + Buffer.byteLength(segment), segment)
+              subscriber.next(takeLine(segment))
+              start = end + 1
+            }
+            if (start === text.length) return
+            const rest = text.slice(start)
+            pieces.push(rest)
+            partialBytes += Buffer.byteLength(rest)
+            checkLength(partialBytes, rest)
+          },
+          complete: () => {
+            if (pieces.length > 0) subscriber.next(takeLine(''))
+            subscriber.complete()
+          },
+        }),
+      )
     })
 }

@@ -39,7 +39,7 @@ const tcpSockets = new WeakMap<WebSocket, Duplex>()
 /** The TCP (or TLS) connection under a socket that {@link openSocket} has emitted. */
 export function tcpSocketOf(ws: WebSocket): Duplex {
   const socket = tcpSockets.get(ws)
-  if (socket === undefined) throw new Error('tcpSocketOf: the socket was not opened by openSocket')
+  if (socket === undefined) throw new RxChannelsError('invalid_argument', 'tcpSocketOf: the socket was not opened by openSocket')
   return socket
 }
 

@@ -1,5 +1,6 @@
 import { WritableStream } from 'stream/web'
 import { AsyncSubject, firstValueFrom, lastValueFrom, merge, Subject } from 'rxjs'
+import { StreamError } from '../errors'
 import type { FlowSink } from '../flow/sink'
 
 /**
@@ -19,7 +20,7 @@ export function toWritableStream<T>(sink: FlowSink<T>): WritableStream<T> {
       await lastValueFrom(sink.closed$, { defaultValue: undefined })
     },
     abort(reason: unknown) {
-      sink.error(reason ?? new Error('the writable stream was aborted'))
+      sink.error(reason ?? new StreamError('stream_aborted', 'the writable stream was aborted'))
     },
   })
 }

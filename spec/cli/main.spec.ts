@@ -33,10 +33,17 @@ function runCliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): CliRun {
   return runCliWith({ env }, ...args)
 }
 
-/** As {@link runCli}, with `env` added to the environment and `nodeFlags` given to node. */
-function runCliWith({ env = {}, nodeFlags = [] }: { env?: NodeJS.ProcessEnv; nodeFlags?: string[] }, ...args: string[]): CliRun {
+/**
+ * As {@link runCli}, with `env` added to the environment and `nodeFlags` given to node. With
+ * `inShell`, the child is a `sh -c` that runs the CLI and does not pass signals on, as the
+ * shell that `npx` runs a command in: killing it leaves the CLI without its parent.
+ */
+function runCliWith({ env = {}, nodeFlags = [], inShell = false }: { env?: NodeJS.ProcessEnv; nodeFlags?: string[]; inShell?: boolean }, ...args: string[]): CliRun {
   const { RX_CHANNELS_TOKEN: _inherited, ...inherited } = process.env
-  const child = spawn(process.execPath, [...nodeFlags, '-r', 'esbuild-register', CLI, ...args], {
+  const command = [process.execPath, ...nodeFlags, '-r', 'esbuild-register', CLI, ...args]
+  // '; true' keeps any sh from replacing itself with the command (exec), as dash under npx does not.
+  const [file, argv] = inShell ? ['sh', ['-c', `${command.map((word) => `'${word}'`).join(' ')}; true`]] : [command[0], command.slice(1)]
+  const child = spawn(file, argv, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...inherited, ...env },
@@ -80,12 +87,31 @@ function connectAndReadFirstFrame(url: string): Promise<{ ws: WebSocket; first: 
   })
 }
 
+/** Whether `pid` is a live process (not gone, not a zombie waiting to be reaped). */
+function isRunning(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** The parent pid of a live process, from /proc (Linux). */
+function parentOf(pid: number): number {
+  return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1])
+}
+
 describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
   // Each case starts a Node process that compiles TypeScript on the fly.
   this.timeout(30_000)
 
+  /** Engine and launcher processes a case found, killed after it if they outlived it. */
+  const strays = new Set<number>()
+
   afterEach(() => {
     for (const child of running) child.kill('SIGKILL')
+    for (const pid of strays) if (isRunning(pid)) process.kill(pid, 'SIGKILL')
+    strays.clear()
   })
 
   it('--help prints the usage, including --host and --port, and exits 0', async () => {
@@ -129,13 +155,35 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     })
   }
 
-  it('an unknown command exits 2 and names it on stderr, followed by the usage', async () => {
+  it('an unknown command exits 2 with its one line and a pointer to --help, not the whole usage', async () => {
     const { code, stdout, stderr } = await runCli('serve').ended
     expect(code).to.equal(2)
     expect(stdout).to.equal('')
-    expect(stderr).to.match(/^rx-channels: unknown command "serve"\n/)
-    expect(stderr).to.include('Usage: rx-channels engine [options]')
+    expect(stderr).to.equal('rx-channels: unknown command "serve"\nsee rx-channels --help\n')
   })
+
+  for (const [args, line] of [
+    [['engine', '--prot', '1'], 'unknown option --prot'],
+    [['-x'], 'unknown option -x'],
+    [['engine', '--port'], '--port needs a value'],
+    [['--help=yes'], '--help takes no value'],
+    [['engine', '--port', '-1'], '--port needs a value; write one that starts with "-" as --port=-1'],
+  ] as Array<[string[], string]>) {
+    it(`${args.join(' ')} exits 2 naming the flag in one clean line: ${line}`, async () => {
+      const { code, stdout, stderr } = await runCli(...args).ended
+      expect(code).to.equal(2)
+      expect(stdout).to.equal('')
+      expect(stderr).to.equal(`rx-channels: ${line}\nsee rx-channels --help\n`)
+    })
+  }
+
+  for (const flag of ['--version', '-v']) {
+    it(`${flag} prints the package version and exits 0`, async () => {
+      const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+      const { code, stdout, stderr } = await runCli(flag).ended
+      expect({ code, stdout, stderr }).to.deep.equal({ code: 0, stdout: `${version}\n`, stderr: '' })
+    })
+  }
 
   it('no command at all exits 2 with "missing command"', async () => {
     const { code, stderr } = await runCli().ended
@@ -294,6 +342,36 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     // The engine's socket closes only when its process is gone (a clean shutdown would send 1001).
     expect(await worker.closed).to.equal(1006)
   })
+
+  for (const [how, nodeFlags] of [
+    ['a launcher and its engine process', []],
+    ['an engine in its own process (own --initial-old-space-size)', ['--initial-old-space-size=32']],
+  ] as Array<[string, string[]]>) {
+    it(`engine run as ${how} under a wrapper that dies of SIGTERM without passing it on (npx's sh -c) stops: port closed, no process left`, async () => {
+      const cli = runCliWith({ nodeFlags, inShell: true }, 'engine', '--port', '0', '--log-level', 'debug')
+      const url = (await cli.firstLine).match(/ws:\/\/\S+/)![0]
+      const engine = await engineProcess(cli)
+      const launcher = parentOf(engine.pid)
+      const pids = nodeFlags.length === 0 ? [launcher, engine.pid] : [engine.pid]
+      expect(pids.every(isRunning)).to.equal(true)
+      expect(parentOf(pids[0])).to.equal(cli.child.pid)
+      for (const pid of pids) strays.add(pid)
+
+      cli.child.kill('SIGTERM')
+      // 'close' comes once every process holding the shell's stdout and stderr has exited: the
+      // CLI's processes inherited them. Without a parent watch it never comes (mocha's timeout).
+      const { signal, stderr } = await cli.ended
+      expect(signal).to.equal('SIGTERM')
+      expect(stderr).to.match(/parent process \d+ exited/)
+      expect(pids.filter(isRunning)).to.deep.equal([])
+      const refused = await new Promise<string>((resolve) => {
+        const ws = new WebSocket(url)
+        ws.once('open', () => resolve('accepted'))
+        ws.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
+      })
+      expect(refused).to.equal('ECONNREFUSED')
+    })
+  }
 
   it("engine keeps the node process it was started in when given its own --initial-old-space-size", async () => {
     const cli = runCliWith({ nodeFlags: ['--initial-old-space-size=32'] }, 'engine', '--port', '0', '--log-level', 'debug')

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { BehaviorSubject, bufferCount, filter, firstValueFrom, mergeMap, NEVER, Observable, Subject, type Subscriber, type Subscription } from 'rxjs'
-import { Flow, fromAsyncIterable, fromPausable, type PausableSource } from '../../lib'
+import { Flow, fromAsyncIterable, fromPausable, StreamError, type PausableSource } from '../../lib'
 import { marbles } from '../support/marbles'
 import { FakeSink, settle } from '../support/fakes'
 
@@ -241,7 +241,7 @@ describe('Flow', () => {
       result.subscription.unsubscribe()
       expect(source.unsubscribed).to.equal(true)
       expect(sink.errors).to.have.length(1)
-      expect(sink.errors[0]).to.be.instanceOf(Error)
+      expect(sink.errors[0]).to.be.instanceOf(StreamError).and.include({ code: 'flow_unsubscribed' })
       expect(sink.completed).to.equal(false)
     })
   })

@@ -7,7 +7,7 @@ import { tmpdir } from 'os'
 import { join } from 'path'
 import { lastValueFrom } from 'rxjs'
 import { Writable } from 'stream'
-import { fromWritable, toWritable } from '../../lib'
+import { fromWritable, StreamError, toWritable } from '../../lib'
 import { useEngine } from '../support/engine'
 import { useWorkers } from '../support/workers'
 import { FakeSink, settle } from '../support/fakes'
@@ -84,6 +84,17 @@ describe('toWritable', () => {
     expect(sink.errors).to.deep.equal([failure])
     expect(sink.completed).to.equal(false)
   })
+
+  it('aborts the sink with a stream_aborted StreamError when destroyed without an error before it ended', async () => {
+    const sink = new FakeSink<Uint8Array>()
+    const writable = toWritable(sink)
+    writable.write(Buffer.from('partial'))
+    const closed = once(writable, 'close')
+    writable.destroy()
+    await closed
+    expect(sink.errors).to.have.length(1)
+    expect(sink.errors[0]).to.be.instanceOf(StreamError).and.include({ code: 'stream_aborted' })
+  })
 })
 
 describe('fromWritable', () => {
@@ -141,6 +152,28 @@ describe('fromWritable', () => {
     sink.error(failure)
     expect(writable.destroyed).to.equal(true)
     expect(await closed).to.equal(failure)
+  })
+
+  it('errors closed$ with a stream_closed StreamError when the Writable is destroyed without an error before it finished', async () => {
+    const { writable } = manualWritable(16)
+    const sink = fromWritable(writable)
+    const closed = lastValueFrom(sink.closed$, { defaultValue: undefined }).then(() => 'completed', (error: unknown) => error)
+    sink.next(Buffer.from('not all written'))
+    const streamClosed = once(writable, 'close')
+    writable.destroy()
+    await streamClosed
+    // Bounded: before the fix closed$ never settled; a settled race shows that without a timeout.
+    const outcome = await Promise.race([closed, settle().then(() => 'still pending')])
+    expect(outcome).to.be.instanceOf(StreamError).and.include({ code: 'stream_closed' })
+  })
+
+  it('destroys the Writable with a coded StreamError, cause kept, when error() gets something that is not an Error', async () => {
+    const { writable } = manualWritable(16)
+    const sink = fromWritable(writable)
+    const closed = lastValueFrom(sink.closed$, { defaultValue: undefined }).catch((error: unknown) => error)
+    sink.error('gave up')
+    const failure = await closed
+    expect(failure).to.be.instanceOf(StreamError).and.include({ code: 'stream_aborted', cause: 'gave up' })
   })
 })
 

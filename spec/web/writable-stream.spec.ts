@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { CountQueuingStrategy, WritableStream } from 'stream/web'
-import { fromWritableStream, toWritableStream } from '../../lib'
+import { fromWritableStream, StreamError, toWritableStream } from '../../lib'
 import { FakeSink, settle } from '../support/fakes'
 
 
@@ -74,6 +74,13 @@ describe('toWritableStream', () => {
     await toWritableStream(sink).abort(failure)
     expect(sink.errors).to.deep.equal([failure])
     expect(sink.completed).to.equal(false)
+  })
+
+  it('aborts the sink with a stream_aborted StreamError on abort() without a reason', async () => {
+    const sink = new FakeSink<string>()
+    await toWritableStream(sink).abort()
+    expect(sink.errors).to.have.length(1)
+    expect(sink.errors[0]).to.be.instanceOf(StreamError).and.include({ code: 'stream_aborted' })
   })
 })
 
