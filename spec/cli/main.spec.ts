@@ -348,7 +348,7 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     ['an engine in its own process (own --initial-old-space-size)', ['--initial-old-space-size=32']],
   ] as Array<[string, string[]]>) {
     it(`engine run as ${how} under a wrapper that dies of SIGTERM without passing it on (npx's sh -c) stops: port closed, no process left`, async () => {
-      const cli = runCliWith({ nodeFlags, inShell: true }, 'engine', '--port', '0', '--log-level', 'debug')
+      const cli = runCliWith({ env: { npm_command: 'exec' }, nodeFlags, inShell: true }, 'engine', '--port', '0', '--log-level', 'debug')
       const url = (await cli.firstLine).match(/ws:\/\/\S+/)![0]
       const engine = await engineProcess(cli)
       const launcher = parentOf(engine.pid)
