@@ -83,11 +83,51 @@ export class ChannelError extends RxChannelsError {
   }
 }
 
-/** The worker client could not do what was asked of it (bad arguments, registration refused). */
+/** Codes with which an engine refuses a function registration (message `registrationrejected`). */
+export type RegistrationErrorCode =
+  /** Another live worker owns the id. The SDK retries with backoff: that worker may leave. */
+  | 'function_already_registered'
+  /**
+   * The id's owner dropped without a clean close; the engine holds the id for its reattach for
+   * `functionReservationMs`. The SDK retries with backoff, and `ready()` waits for it.
+   */
+  | 'function_reserved'
+  /** The worker already has the engine's `maxFunctionsPerWorker` functions. */
+  | 'too_many_functions'
+  /** The id is longer than the engine's `maxFunctionIdBytes`. */
+  | 'function_id_too_long'
+  /** Description, formats, metadata and invocation are larger than the engine's `maxRegistrationBytes`. */
+  | 'registration_too_large'
+  /** The worker's registrations together would be larger than the engine's `maxRegistrationBytesPerWorker`. */
+  | 'worker_registrations_too_large'
+  /** The registration cannot be serialized as JSON. */
+  | 'invalid_registration'
+  | (string & {})
+
+export type WorkerErrorCode = 'invalid_argument' | 'shutdown' | 'unauthorized' | RegistrationErrorCode
+
+/** The worker client could not do what was asked of it (bad arguments, a refused token or registration). */
 export class WorkerError extends RxChannelsError {
-  constructor(code: 'invalid_argument' | 'registration_rejected' | 'shutdown' | 'unauthorized', message: string) {
+  constructor(code: WorkerErrorCode, message: string) {
     super(code, message)
     this.name = 'WorkerError'
+  }
+}
+
+/**
+ * The engine refused to register a function. `retrying` says whether the SDK keeps trying
+ * (for `function_reserved` and `function_already_registered`, which can pass); the function
+ * stays registered on the worker either way, until `unregister()`.
+ */
+export class RegistrationError extends WorkerError {
+  constructor(
+    code: RegistrationErrorCode,
+    message: string,
+    readonly function_id: string,
+    readonly retrying: boolean,
+  ) {
+    super(code, `${code}: ${message}`)
+    this.name = 'RegistrationError'
   }
 }
 

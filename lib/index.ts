@@ -33,8 +33,8 @@ export { fromWritableStream, toWritableStream } from './web/writable-stream'
 export { isChannelRef, type StreamChannelRef, type ChannelDirection } from './protocol/refs'
 export type { TriggerAction } from './protocol/messages'
 export { CloseCode } from './protocol/close-codes'
-export { ChannelError, DecodeError, InvocationError, RxChannelsError, StreamError, WorkerError } from './errors'
-export type { ChannelErrorCode, InvocationErrorCode, StreamErrorCode } from './errors'
+export { ChannelError, DecodeError, InvocationError, RegistrationError, RxChannelsError, StreamError, WorkerError } from './errors'
+export type { ChannelErrorCode, InvocationErrorCode, RegistrationErrorCode, StreamErrorCode, WorkerErrorCode } from './errors'
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './log'
 export {
   startEngine,

@@ -17,9 +17,8 @@ export function materializeRefs(value: unknown, options: ChannelEndOptions): unk
   if (isChannelRef(value)) return openChannelEnd(value, options)
   if (Array.isArray(value)) return value.map((item) => materializeRefs(item, options))
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) out[key] = materializeRefs(item, options)
-    return out
+    // Own data properties, as JSON.parse makes them: assigning a `__proto__` key would set the prototype instead.
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, materializeRefs(item, options)]))
   }
   return value
 }

@@ -16,6 +16,11 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-pending-invocations', 'maxPendingInvocationsPerWorker', 'invocations one worker may wait on'],
   ['max-buffer-frames', 'maxBufferFrames', 'largest buffer_size of a channel (frames)'],
   ['channel-ttl-ms', 'channelTtlMs', 'ms before a channel not connected on both ends is swept'],
+  ['max-functions-per-worker', 'maxFunctionsPerWorker', 'functions one worker may register'],
+  ['max-function-id-bytes', 'maxFunctionIdBytes', 'longest function id (UTF-8 bytes)'],
+  ['max-registration-bytes', 'maxRegistrationBytes', 'largest registration or worker metadata (JSON bytes)'],
+  ['max-registration-bytes-per-worker', 'maxRegistrationBytesPerWorker', "all of one worker's registrations (JSON bytes)"],
+  ['function-reservation-ms', 'functionReservationMs', "ms a dropped worker's function ids stay reserved for it"],
 ]
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'

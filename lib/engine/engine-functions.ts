@@ -1,8 +1,10 @@
 import * as t from 'io-ts'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import { describeErrors } from '../protocol/decode'
 import type { ErrorBody } from '../protocol/messages'
+import { invalidInput } from './invalid-input'
+import { jsonBytes } from './json-bytes'
+import { decodePageRequest, withCursor } from './list-page'
 import type { ChannelRegistry } from './channels'
 import type { FunctionRegistry } from './function-registry'
 import type { WorkerConnection } from './worker-connection'
@@ -23,10 +25,6 @@ const CreateChannelInput = t.union([
   t.partial({ buffer_size: t.union([t.number, t.null]) }),
 ])
 
-function invalidInput(functionId: string, errors: t.Errors): ErrorBody {
-  return { code: 'invalid_input', message: `${functionId}: ${describeErrors(errors)}` }
-}
-
 const createChannel: EngineFunction = (input, caller, { channels }) =>
   pipe(
     CreateChannelInput.decode(input),
@@ -40,22 +38,60 @@ const createChannel: EngineFunction = (input, caller, { channels }) =>
     }),
   )
 
-const registerWorker: EngineFunction = (input, caller) => {
+/** Worker metadata is bounded as registrations are: every listing of workers carries it. */
+const registerWorker: EngineFunction = (input, caller, { functions }) => {
+  const { maxRegistrationBytes } = functions.limits
+  const size = jsonBytes(input)
+  if (size === undefined || size > maxRegistrationBytes) {
+    return E.left({
+      code: 'registration_too_large',
+      message: `worker metadata must be JSON of at most ${maxRegistrationBytes} bytes (maxRegistrationBytes)${size === undefined ? '; it cannot be serialized' : `, got ${size}`}`,
+    })
+  }
   caller.metadata = input
   return E.right(null)
 }
 
-const listFunctions: EngineFunction = (_input, _caller, { functions }) => E.right({ functions: functions.list() })
+const listFunctions: EngineFunction = (input, _caller, { functions }) =>
+  pipe(
+    decodePageRequest('engine::functions::list', input),
+    E.map(({ cursor, bounds }) => {
+      const page = functions.listFunctions(cursor, bounds)
+      return withCursor({ functions: page.items }, page.nextCursor)
+    }),
+  )
 
-const listWorkers: EngineFunction = (_input, _caller, { workers }) =>
-  E.right({
-    workers: [...workers.values()].map((worker) => ({
-      worker_id: worker.id,
-      connected_at: worker.connectedAt.toISOString(),
-      functions: [...worker.functions.keys()],
-      metadata: worker.metadata ?? null,
-    })),
-  })
+const listWorkers: EngineFunction = (input, _caller, { functions }) =>
+  pipe(
+    decodePageRequest('engine::workers::list', input),
+    E.map(({ cursor, bounds }) => {
+      const listed = new Map<WorkerConnection, ListedWorker>()
+      const sizeOf = (worker: WorkerConnection) => {
+        const entry = listedWorker(worker)
+        listed.set(worker, entry)
+        // Metadata too deep to serialize still lists (the answer then fails as a whole, with a clear error).
+        return jsonBytes(entry) ?? 0
+      }
+      const page = functions.listWorkers(cursor, bounds, sizeOf)
+      return withCursor({ workers: page.items.map((worker) => listed.get(worker) as ListedWorker) }, page.nextCursor)
+    }),
+  )
+
+interface ListedWorker {
+  readonly worker_id: string
+  readonly connected_at: string
+  readonly functions: string[]
+  readonly metadata: unknown
+}
+
+function listedWorker(worker: WorkerConnection): ListedWorker {
+  return {
+    worker_id: worker.id,
+    connected_at: worker.connectedAt.toISOString(),
+    functions: [...worker.functions.keys()],
+    metadata: worker.metadata ?? null,
+  }
+}
 
 /** Functions the engine serves itself, by id. */
 export const engineFunctions: Readonly<Record<string, EngineFunction>> = {

@@ -20,7 +20,7 @@ import { nativeMasking } from '../socket/native'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
 import { resolveLimits, type EngineLimits } from './limits'
-import { secretsMatch } from './secrets'
+import { reattach } from './reattach'
 import { WorkerConnection } from './worker-connection'
 import { serveWorker } from './worker-session'
 
@@ -83,7 +83,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
   const events = new Subject<EngineEvent>()
   const channels = new ChannelRegistry(limits, logger, events, () => performance.now())
-  const functions = new FunctionRegistry()
+  const functions = new FunctionRegistry(limits, () => performance.now())
   const invocations = new InvocationRouter(limits.maxPendingInvocationsPerWorker)
   const workers = new Map<string, WorkerConnection>()
   const sockets = new Set<WebSocket>()
@@ -111,26 +111,20 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     })
   }
 
-  const retire = (worker: WorkerConnection, previousWorkerId: string, token: string) => {
-    const previous = workers.get(previousWorkerId)
-    if (!previous || previous === worker) {
-      logger.debug(`worker ${worker.id}: reattach to unknown or own worker id ignored`)
-      return
-    }
-    if (secretsMatch(previous.reattachToken, token)) previous.ws.terminate()
-    else logger.warn(`worker ${worker.id}: reattach to worker ${previousWorkerId} refused: wrong token`)
-  }
+  const retire = (worker: WorkerConnection, previousWorkerId: string, token: string) =>
+    reattach(worker, previousWorkerId, token, { workers, functions, logger })
 
   const acceptWorker = (ws: WebSocket, socket: Duplex) => {
     track(ws, 'worker')
     const worker = new WorkerConnection(ws, socket)
     workers.set(worker.id, worker)
+    functions.join(worker)
     ws.on('pong', () => (worker.alive = true))
     logger.info(`worker ${worker.id} connected`)
     events.next({ type: 'worker_connected', worker_id: worker.id })
-    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then(() => {
+    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then(({ clean }) => {
       workers.delete(worker.id)
-      functions.removeWorker(worker)
+      functions.leave(worker, clean)
       const reason = `worker ${worker.id} disconnected`
       invocations.workerGone(worker, reason)
       if (dropChannels) channels.dropOwnedBy(worker.id, reason)

@@ -14,6 +14,16 @@ export interface EngineLimits {
   readonly maxBufferFrames: number
   /** A channel not connected on both ends this long after its creation is swept. */
   readonly channelTtlMs: number
+  /** Functions one worker may have registered. */
+  readonly maxFunctionsPerWorker: number
+  /** Longest function id, in UTF-8 bytes. */
+  readonly maxFunctionIdBytes: number
+  /** Largest registration (description, formats, metadata, invocation) and worker metadata, as JSON bytes. */
+  readonly maxRegistrationBytes: number
+  /** All the registrations of one worker together, as JSON bytes: bounds what one worker makes the engine hold. */
+  readonly maxRegistrationBytesPerWorker: number
+  /** How long the ids of a worker that dropped without a clean close stay reserved for its reattach. */
+  readonly functionReservationMs: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -23,6 +33,11 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxPendingInvocationsPerWorker: 10_000,
   maxBufferFrames: 1024,
   channelTtlMs: 5 * 60_000,
+  maxFunctionsPerWorker: 1000,
+  maxFunctionIdBytes: 256,
+  maxRegistrationBytes: 64 * 1024,
+  maxRegistrationBytesPerWorker: 8 * 1024 * 1024,
+  functionReservationMs: 15_000,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

@@ -15,16 +15,17 @@ export interface SessionContext extends EngineContext {
   readonly invocations: InvocationRouter
   readonly logger: Logger
   readonly maxMessageBytes: number
-  /** Retires a previous connection of `worker`, which has reconnected. */
+  /** Retires a previous connection of `worker`, which has reconnected: its functions are `worker`'s before this returns. */
   retire(worker: WorkerConnection, previousWorkerId: string, token: string): void
 }
 
 /**
  * Serves one worker socket: every text frame is decoded once into a typed message and
  * dispatched; a frame that does not decode is answered with a `protocolerror` and logged.
- * Resolves when the socket closes, however it closes.
+ * Resolves when the socket closes: `clean` when the worker closed it cleanly (1000, or 1005
+ * from the official client), so its functions need not be held for a reconnect.
  */
-export function serveWorker(worker: WorkerConnection, context: SessionContext): Promise<void> {
+export function serveWorker(worker: WorkerConnection, context: SessionContext): Promise<{ readonly clean: boolean }> {
   const { logger } = context
   worker.send({ type: 'workerregistered', worker_id: worker.id, reattach_token: worker.reattachToken })
   return new Promise((resolve) => {
@@ -49,9 +50,9 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
         } else if (error instanceof SocketClosedError && error.closeCode !== CloseCode.Abnormal) {
           logger.info(`worker ${worker.id}: socket closed with ${error.closeCode}: ${clip(error.reason)}`)
         }
-        resolve()
+        resolve({ clean: false })
       },
-      complete: () => resolve(),
+      complete: () => resolve({ clean: true }),
     })
   })
 }
@@ -66,18 +67,19 @@ function dispatch(worker: WorkerConnection, raw: string, context: SessionContext
   const message = decoded.right
   switch (message.type) {
     case 'registerfunction': {
-      const outcome = context.functions.register(worker, message)
-      if (outcome.ok) logger.debug(`worker ${worker.id} registered function ${clip(message.id)}`)
-      else {
-        logger.warn(`worker ${worker.id}: function ${clip(message.id)} is owned by worker ${outcome.owner.id}`)
-        worker.send({
-          type: 'registrationrejected',
-          code: 'function_already_registered',
-          function_id: message.id,
-          owner_worker_id: outcome.owner.id,
-          message: `function ${message.id} is already registered by another worker`,
-        })
+      const refusal = context.functions.register(worker, message)
+      if (!refusal) {
+        logger.debug(`worker ${worker.id} registered function ${clip(message.id)}`)
+        return
       }
+      logger.warn(`worker ${worker.id}: refused function ${clip(message.id)}: ${refusal.code}: ${clip(refusal.message)}`)
+      worker.send({
+        type: 'registrationrejected',
+        code: refusal.code,
+        function_id: message.id,
+        ...(refusal.ownerWorkerId === undefined ? {} : { owner_worker_id: refusal.ownerWorkerId }),
+        message: refusal.message,
+      })
       return
     }
     case 'unregisterfunction':

@@ -67,14 +67,14 @@ export const Reattach = t.type({
 })
 export type Reattach = t.TypeOf<typeof Reattach>
 
+/** `owner_worker_id` names the worker that owns (or is owed) the id; refusals for a limit name none. */
 export const RegistrationRejected = t.intersection([
   t.type({
     type: t.literal('registrationrejected'),
     code: t.string,
     function_id: t.string,
-    owner_worker_id: t.string,
   }),
-  t.partial({ message: t.string }),
+  t.partial({ owner_worker_id: t.string, message: t.string }),
 ])
 export type RegistrationRejected = t.TypeOf<typeof RegistrationRejected>
 

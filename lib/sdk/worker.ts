@@ -4,14 +4,15 @@ import { randomUUID } from 'crypto'
 import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
 import { materializeRefs } from '../channel/refs'
 import { ChannelWriter } from '../channel/writer'
-import { InvocationError, WorkerError } from '../errors'
+import { firstValueFrom, Subject } from 'rxjs'
+import { InvocationError, RegistrationError, WorkerError } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
 import type { TlsConnectOptions } from '../socket/connect'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
-import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, TriggerAction } from '../protocol/messages'
+import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, RegistrationRejected, TriggerAction } from '../protocol/messages'
 import { ChannelPair, type StreamChannelRef } from '../protocol/refs'
-import { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff'
+import { backoffDelay, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff'
 import { WorkerSocket } from './worker-socket'
 import { version as SDK_VERSION } from '../../package.json'
 
@@ -51,6 +52,11 @@ export type FunctionHandler<In = any, Out = unknown> = (input: In, metadata?: un
 
 export interface FunctionRef {
   readonly id: string
+  /**
+   * Why the engine refused the latest registration of this function, if it did; undefined once
+   * it is sent again. A `retrying` refusal is retried with the reconnect backoff.
+   */
+  readonly refusal: RegistrationError | undefined
   unregister(): void
 }
 
@@ -81,7 +87,9 @@ export interface WorkerClient {
   createChannel(bufferSize?: number): Promise<Channel>
   /**
    * Resolves once connected and the engine has answered a round trip, so every function
-   * registered before the call is live at the engine.
+   * registered before the call is live at the engine. Waits while a function's id is
+   * reserved for a dropped worker (`function_reserved`); rejects with the
+   * {@link RegistrationError} of a function the engine refused otherwise.
    */
   ready(): Promise<void>
   /** Fails pending invocations, closes the connection and stops reconnecting. */
@@ -97,6 +105,26 @@ interface PendingTrigger {
   sent: boolean
 }
 
+/** A registered function, and where its registration stands with the engine. */
+interface LocalFunction {
+  readonly registration: RegisterFunction
+  readonly handler: FunctionHandler
+  refusal?: RegistrationError
+  /** Which registration send this was last sent by (see `Worker.registrationSends`). */
+  lastSend: number
+  retries: number
+  retryTimer?: NodeJS.Timeout
+}
+
+/** Refusals that can pass later: the id's owner may leave, a reservation ends. */
+const RETRYABLE_REFUSALS: ReadonlySet<string> = new Set(['function_reserved', 'function_already_registered'])
+
+/**
+ * A round trip whose answer is small on any engine: no engine serves this function, so the
+ * answer is a short `function_not_found`, after every frame sent before it has been handled.
+ */
+const SYNC_FUNCTION_ID = 'engine::rx-channels::sync'
+
 /**
  * Connects a worker process to an engine. Returns at once; the connection opens in the
  * background, and registrations and invocations made before it opens are sent when it does.
@@ -108,7 +136,11 @@ export function registerWorker(url: string, options: WorkerOptions = {}): Worker
 class Worker implements WorkerClient {
   workerId: string | undefined
   private reattachToken: string | undefined
-  private readonly functions = new Map<string, { registration: RegisterFunction; handler: FunctionHandler }>()
+  private readonly functions = new Map<string, LocalFunction>()
+  /** Counts registration frames sent, so `ready()` can tell which were sent after its round trip. */
+  private registrationSends = 0
+  private readonly registrationSent$ = new Subject<void>()
+  private readonly retryPolicy: ReconnectPolicy
   private readonly pending = new Map<string, PendingTrigger>()
   private readonly outbox: Array<{ text: string; invocationId?: string }> = []
   private readonly socket: WorkerSocket
@@ -126,10 +158,11 @@ class Worker implements WorkerClient {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
     this.channelOptions = { engineUrl: url, connect: { tls: options.tls } }
+    this.retryPolicy = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect }
     this.socket = new WorkerSocket(url, {
       headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },
       tls: options.tls,
-      reconnect: { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
+      reconnect: this.retryPolicy,
       logger: this.logger,
     })
     this.socket.messages$.subscribe({ next: (message) => this.onMessage(message), error: () => undefined })
@@ -143,13 +176,19 @@ class Worker implements WorkerClient {
     const { id, ...details } = typeof definition === 'string' ? { id: definition } : definition
     if (typeof id !== 'string' || id.trim() === '') throw new WorkerError('invalid_argument', 'a function needs a non-empty id')
     if (this.functions.has(id)) throw new WorkerError('invalid_argument', `function ${id} is already registered by this worker`)
-    const registration: RegisterFunction = { type: 'registerfunction', id, ...details }
-    this.functions.set(id, { registration, handler })
-    this.socket.send(JSON.stringify(registration))
+    const local: LocalFunction = { registration: { type: 'registerfunction', id, ...details }, handler, lastSend: 0, retries: 0 }
+    this.functions.set(id, local)
+    this.sendRegistration(local)
     return {
       id,
+      get refusal() {
+        return local.refusal
+      },
       unregister: () => {
-        if (this.functions.delete(id)) this.socket.send(JSON.stringify({ type: 'unregisterfunction', id }))
+        if (this.functions.get(id) !== local) return
+        clearTimeout(local.retryTimer)
+        this.functions.delete(id)
+        this.socket.send(JSON.stringify({ type: 'unregisterfunction', id }))
       },
     }
   }
@@ -213,8 +252,18 @@ class Worker implements WorkerClient {
         })
       })
     }
-    // Frames on one socket are handled in order: once this answers, earlier registrations are in.
-    await this.trigger({ function_id: 'engine::functions::list', payload: {} })
+    for (;;) {
+      const sentBefore = this.registrationSends
+      await this.roundTrip()
+      // Refusals of registrations sent before the round trip have arrived before its answer.
+      const locals = [...this.functions.values()]
+      const refused = locals.filter((local) => local.refusal !== undefined)
+      const final = refused.find((local) => local.refusal?.code !== 'function_reserved')
+      if (final) throw final.refusal
+      const undecided = locals.some((local) => local.lastSend > sentBefore)
+      if (refused.length === 0 && !undecided) return
+      if (!undecided) await this.nextRegistrationSend()
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -225,7 +274,46 @@ class Worker implements WorkerClient {
       entry?.reject(new InvocationError('shutdown', 'the worker is shutting down', entry.functionId))
     }
     this.outbox.length = 0
+    for (const local of this.functions.values()) clearTimeout(local.retryTimer)
+    this.registrationSent$.complete()
     this.socket.close()
+  }
+
+  /** Frames on one socket are handled in order: once this answers, every frame sent before it has been. */
+  private async roundTrip(): Promise<void> {
+    try {
+      await this.trigger({ function_id: SYNC_FUNCTION_ID, payload: {} })
+    } catch (error) {
+      if (!(error instanceof InvocationError && error.code === 'function_not_found')) throw error
+    }
+  }
+
+  private nextRegistrationSend(): Promise<void> {
+    return firstValueFrom(this.registrationSent$).catch(() => {
+      throw new WorkerError('shutdown', 'the worker shut down while a registration waited for its retry')
+    })
+  }
+
+  private sendRegistration(local: LocalFunction): void {
+    clearTimeout(local.retryTimer)
+    local.retryTimer = undefined
+    local.refusal = undefined
+    local.lastSend = ++this.registrationSends
+    this.socket.send(JSON.stringify(local.registration))
+    this.registrationSent$.next()
+  }
+
+  /** Logs a refusal and keeps the function; retries it with backoff where it can pass. */
+  private onRegistrationRejected(message: RegistrationRejected): void {
+    const { function_id: functionId, code } = message
+    const local = this.functions.get(functionId)
+    const retrying = local !== undefined && RETRYABLE_REFUSALS.has(code)
+    const delay = retrying ? backoffDelay(this.retryPolicy, local.retries++) : 0
+    const refusal = new RegistrationError(code, message.message ?? `the engine refused function ${functionId}`, functionId, retrying)
+    this.logger.error(`function ${functionId} was refused by the engine: ${refusal.message}${retrying ? `; retrying in ${delay} ms` : ''}`)
+    if (!local) return
+    local.refusal = refusal
+    if (retrying) local.retryTimer = setTimeout(() => this.sendRegistration(local), delay)
   }
 
   private serialize(message: InvokeFunction, functionId: string): string | InvocationError {
@@ -254,7 +342,7 @@ class Worker implements WorkerClient {
     if (this.workerId !== undefined && this.reattachToken !== undefined) {
       this.socket.send(JSON.stringify({ type: 'reattach', previous_worker_id: this.workerId, reattach_token: this.reattachToken }))
     }
-    for (const { registration } of this.functions.values()) this.socket.send(JSON.stringify(registration))
+    for (const local of this.functions.values()) this.sendRegistration(local)
     const queued = this.outbox.splice(0)
     for (const { text, invocationId } of queued) {
       // An invocation that timed out while queued is not sent.
@@ -313,8 +401,7 @@ class Worker implements WorkerClient {
         void this.onInvoke(message)
         return
       case 'registrationrejected':
-        this.logger.error(`function ${message.function_id} was refused by the engine: ${message.message ?? message.code}`)
-        this.functions.delete(message.function_id)
+        this.onRegistrationRejected(message)
         return
       case 'protocolerror':
         this.logger.error(`the engine rejected a frame: ${message.message}`)

@@ -217,6 +217,11 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--max-pending-invocations N', '10000'],
       ['--max-buffer-frames N', '1024'],
       ['--channel-ttl-ms N', '300000'],
+      ['--max-functions-per-worker N', '1000'],
+      ['--max-function-id-bytes N', '256'],
+      ['--max-registration-bytes N', '65536'],
+      ['--max-registration-bytes-per-worker N', '8388608'],
+      ['--function-reservation-ms N', '15000'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
@@ -276,6 +281,39 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
 
     worker.ws.send('x'.repeat(3000))
     expect(await worker.closed).to.deep.equal({ code: 1009, reason: 'message over the 2048-byte limit (maxMessageBytes)' })
+    cli.child.kill('SIGTERM')
+    expect((await cli.ended).code).to.equal(0)
+  })
+
+  it('engine enforces the registration limits given as flags', async () => {
+    const { cli, url } = await cliEngine([
+      '--max-functions-per-worker', '1',
+      '--max-function-id-bytes', '4',
+      '--max-registration-bytes', '40',
+      '--max-registration-bytes-per-worker', '30',
+      '--function-reservation-ms', '600000',
+    ])
+    const owner = await rawWorker(url)
+    const ownerId = (await owner.next('workerregistered')).worker_id
+    sendJson(owner.ws, { type: 'registerfunction', id: 'abcde' })
+    expect(await owner.next('registrationrejected')).to.deep.include({ code: 'function_id_too_long', function_id: 'abcde' })
+    sendJson(owner.ws, { type: 'registerfunction', id: 'big', description: 'd'.repeat(41) })
+    expect(await owner.next('registrationrejected')).to.deep.include({ code: 'registration_too_large', function_id: 'big' })
+    sendJson(owner.ws, { type: 'registerfunction', id: 'one', description: 'd'.repeat(20) })
+    expect(await owner.next('registrationrejected')).to.deep.include({ code: 'worker_registrations_too_large', function_id: 'one' })
+    sendJson(owner.ws, { type: 'registerfunction', id: 'one' })
+    sendJson(owner.ws, { type: 'registerfunction', id: 'two' })
+    expect(await owner.next('registrationrejected')).to.deep.include({ code: 'too_many_functions', function_id: 'two' })
+    await invoke(owner, 'sync', 'engine::functions::list')
+    owner.ws.terminate()
+    // Once workers::list no longer shows the owner, the engine has handled its drop: its id is held for it.
+    const other = await rawWorker(url)
+    for (let round = 0; ; round++) {
+      const { workers } = (await invoke(other, `list-${round}`, 'engine::workers::list')).result as { workers: unknown[] }
+      if (workers.length === 1) break
+    }
+    sendJson(other.ws, { type: 'registerfunction', id: 'one' })
+    expect(await other.next('registrationrejected')).to.deep.include({ code: 'function_reserved', owner_worker_id: ownerId })
     cli.child.kill('SIGTERM')
     expect((await cli.ended).code).to.equal(0)
   })

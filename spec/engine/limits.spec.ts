@@ -178,6 +178,11 @@ describe('engine limits', () => {
         maxPendingInvocationsPerWorker: 10_000,
         maxBufferFrames: 1024,
         channelTtlMs: 300_000,
+        maxFunctionsPerWorker: 1000,
+        maxFunctionIdBytes: 256,
+        maxRegistrationBytes: 64 * 1024,
+        maxRegistrationBytesPerWorker: 8 * 1024 * 1024,
+        functionReservationMs: 15_000,
       })
     })
 

@@ -5,7 +5,7 @@ import net from 'net'
 import WebSocket from 'ws'
 import type { ChannelReader, WorkerClient } from '../../lib'
 import { lastValueFrom, toArray } from 'rxjs'
-import { recordingLogger, statsReach, useEngine } from '../support/engine'
+import { rawWorker, recordingLogger, statsReach, useEngine } from '../support/engine'
 import { useWorkers } from '../support/workers'
 
 // Seeded, so a failure replays exactly: FUZZ_SEED=<seed> npm test. fast-check shrinks a failing batch.
@@ -336,16 +336,16 @@ describe(`fuzz: malformed frames on worker sockets (seed ${SEED})`, function () 
     expect(roundsSeen[roundsSeen.length - 1] - roundsSeen[0], 'healthy rounds while fuzzing').to.be.above(10)
   }
 
-  it('answers engine::workers::list when a worker registered metadata too deep to serialize', async () => {
-    const fuzz = await fuzzSocket(context.url)
+  it('refuses worker metadata too deep to serialize, and keeps answering engine::workers::list', async () => {
+    const hostile = await rawWorker(context.url)
     const depth = 20_000
-    fuzz.ws.send(
-      `{"type":"invokefunction","function_id":"engine::workers::register","action":{"type":"void"},"data":${'['.repeat(depth)}${']'.repeat(depth)}}`,
-    )
+    const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`
+    hostile.ws.send(`{"type":"invokefunction","function_id":"engine::workers::register","invocation_id":"deep","data":${deep}}`)
+    const refused = await hostile.next('invocationresult')
+    expect(refused.error).to.include({ code: 'registration_too_large' })
+    expect((refused.error as Error).message).to.contain('cannot be serialized')
     const client = await worker(context.url)
-    const error = await client.trigger({ function_id: 'engine::workers::list', payload: {} }).catch((failure: Error) => failure)
-    expect(error).to.include({ code: 'invocation_failed' })
-    expect((error as Error).message).to.contain('cannot be serialized')
-    await fuzz.sync()
+    const { workers } = await client.trigger<{ workers: Array<{ metadata: unknown }> }>({ function_id: 'engine::workers::list', payload: {} })
+    expect(workers.map((entry) => entry.metadata)).to.deep.include(null)
   })
 })
