@@ -1,66 +1,123 @@
-// `npm start`: an embedded engine, and each demo as worker processes of their own.
+// `npm start [-- [--verbose] [NAME ...]]`: an embedded engine, and each demo as worker processes
+// of its own, reported in a line or two each and a pass count. Exits non-zero if a demo failed.
+import * as t from 'io-ts'
 import { startEngine } from '../lib'
-import { spawnTs } from './support/processes'
+import { interruptedBy, onInterrupt } from './support/interrupt'
+import { Report } from './support/report'
+import { DemoRunner, type Demo, type Verdict } from './support/runner'
+import { scratchDir } from './support/scratch'
 
-interface Demo {
-  readonly title: string
-  readonly callee: string
-  readonly caller: string
-  readonly callerArgs?: readonly string[]
-  /** Pass the caller's stderr through, where it draws its progress. */
-  readonly showProgress?: boolean
-}
+const TEXT = 'The quick brown fox jumps over the lazy dog. '.repeat(10)
+const FILE_MIB = 256
+
+const Summary = t.type({ label: t.string, count: t.number, sum: t.number, average: t.number })
+const Bidirectional = t.type({
+  messages: t.array(t.type({ type: t.string })),
+  binaryResult: t.string,
+  workerResult: t.type({ chunks: t.number, bytes: t.number, words: t.number }),
+})
+const Pipeline = t.type({ records: t.number, transformed: t.number, outputLines: t.number, bytesIn: t.number, bytesOut: t.number, progressReports: t.number })
+const Transfer = t.type({ bytes: t.number, intact: t.boolean, mibPerSecond: t.number })
+
+const judgeBidirectional = judged(Bidirectional, ({ messages, binaryResult, workerResult: { chunks, bytes, words } }) => {
+  const progress = messages.filter((message) => message.type === 'progress').length
+  return {
+    passed: binaryResult === TEXT.toUpperCase() && progress === chunks && messages[messages.length - 1]?.type === 'complete',
+    summary: `${chunks} chunks (${bytes} bytes) in; ${progress} progress messages, complete, ${words} words back upper-cased`,
+  }
+})
 
 const DEMOS: readonly Demo[] = [
-  { title: 'One-way channel: data.sender -> data.processor', callee: 'demos/one-way/processor.ts', caller: 'demos/one-way/sender.ts' },
   {
-    title: 'Bidirectional channels with progress: stream.coordinator <-> stream.worker',
+    name: 'one-way',
+    title: 'One-way channel: data.sender streams 1000 JSON records to data.processor',
+    callee: 'demos/one-way/processor.ts',
+    caller: 'demos/one-way/sender.ts',
+    judge: judged(Summary, ({ count, sum, average }) => ({
+      passed: count === 1000 && sum === 500500,
+      summary: `${count} records summarized: sum ${sum}, average ${average}`,
+    })),
+  },
+  {
+    name: 'bidirectional',
+    title: 'Bidirectional channels: stream.coordinator sends text, stream.worker answers with progress and the result',
     callee: 'demos/bidirectional/worker.ts',
     caller: 'demos/bidirectional/coordinator.ts',
+    judge: judgeBidirectional,
   },
   {
-    title: 'The same bidirectional example with official iii-sdk workers, unchanged, on this engine',
+    name: 'iii-sdk',
+    title: 'The same with official iii-sdk workers, unchanged, on this engine',
     callee: 'demos/iii-sdk/bidirectional-worker.ts',
     caller: 'demos/iii-sdk/bidirectional-coordinator.ts',
+    judge: judgeBidirectional,
   },
   {
-    title: 'RxJS pipeline: file -> channel -> transform (another process) -> channel -> file, progress from messages',
+    name: 'pipeline',
+    title: 'RxJS pipeline: file -> channel -> NDJSON transform in another process -> channel -> file',
     callee: 'demos/pipeline/transformer.ts',
     caller: 'demos/pipeline/run.ts',
     callerArgs: ['--size', '32'],
-    showProgress: true,
+    judge: judged(Pipeline, ({ records, transformed, outputLines, bytesIn, bytesOut, progressReports }) => ({
+      passed: transformed === records && outputLines === records,
+      summary: `${records} records transformed, ${mib(bytesIn)} MiB in, ${mib(bytesOut)} MiB out, ${progressReports} progress messages`,
+    })),
   },
   {
-    title: 'File transfer: 256 MiB of random bytes through one channel',
+    name: 'file-transfer',
+    title: `File transfer: ${FILE_MIB} MiB of random bytes through one channel`,
     callee: 'demos/file-transfer/receiver.ts',
     caller: 'demos/file-transfer/sender.ts',
-    callerArgs: ['--size', '256'],
+    callerArgs: ['--size', String(FILE_MIB)],
+    judge: judged(Transfer, ({ bytes, intact, mibPerSecond }) => ({
+      passed: intact && bytes === FILE_MIB * 1048576,
+      summary: `${mib(bytes)} MiB ${intact ? 'intact (size and sha256 match)' : 'CORRUPTED'}, ${mibPerSecond} MiB/s`,
+    })),
   },
 ]
 
-async function runDemo(url: string, demo: Demo): Promise<void> {
-  console.log(`\n== ${demo.title}`)
-  const callee = spawnTs(demo.callee, [url])
-  try {
-    await callee.waitForLine(/^READY/)
-    const caller = spawnTs(demo.caller, [url, ...(demo.callerArgs ?? [])], demo.showProgress ? { echoStderr: '  ' } : {})
-    const [, result] = await caller.waitForLine(/^RESULT (.*)$/, 5 * 60_000)
-    console.log(JSON.stringify(JSON.parse(result), null, 2))
-    await caller.exited
-  } finally {
-    callee.kill()
-    await callee.exited
+/** A judge that first checks the result's shape, so a wrong result fails instead of throwing. */
+function judged<A>(codec: t.Type<A>, judge: (result: A) => Verdict): (result: unknown) => Verdict {
+  return (result) => (codec.is(result) ? judge(result) : { passed: false, summary: `unexpected result ${JSON.stringify(result).slice(0, 300)}` })
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(1)
+}
+
+function selectedDemos(names: readonly string[]): readonly Demo[] {
+  const unknown = names.filter((name) => !DEMOS.some((demo) => demo.name === name))
+  if (unknown.length > 0) {
+    console.error(`unknown demo ${unknown.join(', ')}; the demos are ${DEMOS.map((demo) => demo.name).join(', ')}`)
+    process.exit(2)
   }
+  return names.length === 0 ? DEMOS : DEMOS.filter((demo) => names.includes(demo.name))
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const report = new Report(args.includes('--verbose'))
+  const demos = selectedDemos(args.filter((arg) => arg !== '--verbose'))
+  // The demos' temporary files go here (their TMPDIR), removed at exit and on Ctrl-C.
+  const scratch = scratchDir('rx-channels-demos-')
+  report.debug(`temporary folder ${scratch}`)
   const engine = await startEngine({ port: 0 })
-  console.log(`rx-channels engine listening on ${engine.url} (embedded); each demo runs its workers as separate processes`)
-  try {
-    for (const demo of DEMOS) await runDemo(engine.url, demo)
-  } finally {
-    await engine.close()
+  onInterrupt(() => engine.close())
+  onInterrupt(() => report.line('interrupted: stopping the demo processes and removing their files'))
+  const runner = new DemoRunner(engine.url, report, { ...process.env, TMPDIR: scratch })
+  report.line(`rx-channels demos: an engine embedded in this process at ${engine.url}, each demo's workers processes of their own`)
+
+  const started = Date.now()
+  let passed = 0
+  for (const [index, demo] of demos.entries()) {
+    report.line(`\n[${index + 1}/${demos.length}] ${demo.title}`)
+    if (await runner.run(demo)) passed++
+    // The interrupt's cleanup reports and exits; nothing more is started or printed.
+    if (interruptedBy()) return
   }
+  await engine.close()
+  report.line(`\n${passed} of ${demos.length} demos passed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  process.exitCode = passed === demos.length ? 0 : 1
 }
 
 main().catch((error: Error) => {

@@ -1,11 +1,18 @@
 // Bidirectional channels, caller: `stream.coordinator` sends text in chunks to
 // `stream.worker` over one channel and collects its progress messages and binary result
 // from a second channel.
+import { Readable } from 'stream'
+import { pipeline } from 'stream/promises'
 import { registerWorker } from '../../lib'
 import { engineUrlFromArgs } from '../support/processes'
 
 const TEXT = 'The quick brown fox jumps over the lazy dog. '.repeat(10)
 const CHUNK_SIZE = 50
+
+function* chunks(text: string): Generator<Buffer> {
+  const bytes = Buffer.from(text, 'utf8')
+  for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) yield bytes.subarray(offset, offset + CHUNK_SIZE)
+}
 
 async function main(): Promise<void> {
   const worker = registerWorker(engineUrlFromArgs(), { workerName: 'stream-coordinator' })
@@ -19,12 +26,9 @@ async function main(): Promise<void> {
       function_id: 'stream.worker',
       payload: { reader: input.readerRef, writer: output.writerRef },
     })
-    const bytes = Buffer.from(TEXT, 'utf8')
-    for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) {
-      input.writer.stream.write(bytes.subarray(offset, offset + CHUNK_SIZE))
-    }
-    input.writer.stream.end()
-    return { messages, binaryResult: (await binaryResult).toString('utf8'), workerResult: await workerResult }
+    // pipeline() honours backpressure: it waits for 'drain' whenever write() returns false.
+    const [binary, result] = await Promise.all([binaryResult, workerResult, pipeline(Readable.from(chunks(TEXT)), input.writer.stream)])
+    return { messages, binaryResult: binary.toString('utf8'), workerResult: result }
   })
   await worker.ready()
   const result = await worker.trigger({ function_id: 'stream.coordinator', payload: {} })

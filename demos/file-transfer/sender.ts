@@ -1,15 +1,19 @@
-// File transfer, caller: streams a file of any size through a channel to `file.receive`
-// and prints the throughput. Usage: sender.ts ENGINE_URL [FILE | --size MiB]
+// File transfer, caller: streams a file of any size through a channel to `file.receive`,
+// drawing its progress on stderr, and prints the throughput.
+// Usage: sender.ts ENGINE_URL [FILE | --size MiB]
 import { createHash, randomBytes } from 'crypto'
 import { createReadStream, createWriteStream, promises as fs } from 'fs'
-import { tmpdir } from 'os'
 import path from 'path'
+import { lastValueFrom } from 'rxjs'
 import { pipeline } from 'stream/promises'
-import { registerWorker } from '../../lib'
+import { countBytes, fromReadable, registerWorker } from '../../lib'
 import { engineUrlFromArgs } from '../support/processes'
+import { progressReporter } from '../support/progress'
+import { scratchDir } from '../support/scratch'
 
+/** A file of random bytes in a scratch folder, which goes with this process, even on Ctrl-C. */
 async function randomFile(sizeMiB: number): Promise<string> {
-  const file = path.join(await fs.mkdtemp(path.join(tmpdir(), 'rx-channels-')), `random-${sizeMiB}MiB.bin`)
+  const file = path.join(scratchDir('rx-channels-transfer-'), `random-${sizeMiB}MiB.bin`)
   const out = createWriteStream(file)
   for (let written = 0; written < sizeMiB; written++) {
     if (!out.write(randomBytes(1024 * 1024))) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
@@ -38,21 +42,22 @@ async function main(): Promise<void> {
     payload: { reader: channel.readerRef },
     timeoutMs: 10 * 60_000,
   })
-  await pipeline(createReadStream(file, { highWaterMark: 64 * 1024 }), channel.writer.stream)
-  const result = await received
+  const progress = progressReporter(size)
+  // The file is read only as fast as the channel takes it; countBytes sees each chunk on its way.
+  const sent = fromReadable(createReadStream(file, { highWaterMark: 64 * 1024 }))
+    .pipe(countBytes(({ bytes, done }) => (done ? progress.finish() : progress.report(bytes, 'sent')), { everyBytes: 1024 * 1024 }))
+    .to(channel.writer.chunks)
+  const [result] = await Promise.all([received, lastValueFrom(sent)])
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const expected = await sha256Of(file)
-  const mib = size / (1024 * 1024)
   console.log(
     `RESULT ${JSON.stringify({
-      file,
       bytes: result.bytes,
       intact: result.bytes === size && result.sha256 === expected,
       seconds: Number(seconds.toFixed(3)),
-      mibPerSecond: Number((mib / seconds).toFixed(1)),
+      mibPerSecond: Number((size / 1048576 / seconds).toFixed(1)),
     })}`,
   )
-  if (target === '--size') await fs.rm(path.dirname(file), { recursive: true, force: true })
   await worker.shutdown()
 }
 

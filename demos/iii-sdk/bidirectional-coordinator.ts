@@ -1,10 +1,17 @@
 // The bidirectional example's caller, written with the official `iii-sdk` client.
+import { Readable } from 'stream'
+import { pipeline } from 'stream/promises'
 import { registerWorker } from 'iii-sdk'
 import { createChannel } from 'iii-sdk/helpers'
 import { engineUrlFromArgs } from '../support/processes'
 
 const TEXT = 'The quick brown fox jumps over the lazy dog. '.repeat(10)
 const CHUNK_SIZE = 50
+
+function* chunks(text: string): Generator<Buffer> {
+  const bytes = Buffer.from(text, 'utf8')
+  for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) yield bytes.subarray(offset, offset + CHUNK_SIZE)
+}
 
 async function main(): Promise<void> {
   const iii = registerWorker(engineUrlFromArgs(), { workerName: 'iii-stream-coordinator', otel: { enabled: false } })
@@ -16,10 +23,9 @@ async function main(): Promise<void> {
     output.reader.onMessage((message) => messages.push(JSON.parse(message)))
     const binaryResult = output.reader.readAll()
     const workerResult = iii.trigger({ function_id: 'stream.worker', payload: { reader: input.readerRef, writer: output.writerRef } })
-    const bytes = Buffer.from(TEXT, 'utf8')
-    for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) input.writer.stream.write(bytes.subarray(offset, offset + CHUNK_SIZE))
-    input.writer.stream.end()
-    return { messages, binaryResult: (await binaryResult).toString('utf8'), workerResult: await workerResult }
+    // pipeline() honours backpressure: it waits for 'drain' whenever write() returns false.
+    const [binary, result] = await Promise.all([binaryResult, workerResult, pipeline(Readable.from(chunks(TEXT)), input.writer.stream)])
+    return { messages, binaryResult: binary.toString('utf8'), workerResult: result }
   })
   await iii.trigger({ function_id: 'engine::functions::list', payload: {} })
   const result = await iii.trigger({ function_id: 'stream.coordinator', payload: {} })

@@ -1,12 +1,14 @@
 // RxJS pipeline, both ends: a file goes into one channel, through `pipeline.transform` in
 // another process, back through a second channel into a file, with a progress bar driven
-// by the transformer's progress messages. Usage: run.ts ENGINE_URL [--size MiB]
+// by the transformer's progress messages (plain lines at each quarter when stderr is not a
+// terminal). Its files live in a scratch folder that goes with the process. Usage: run.ts ENGINE_URL [--size MiB]
 import { createReadStream, createWriteStream, promises as fs } from 'fs'
-import { tmpdir } from 'os'
 import path from 'path'
 import { lastValueFrom } from 'rxjs'
 import { decodeJson, fromReadable, fromWritable, registerWorker } from '../../lib'
 import { engineUrlFromArgs } from '../support/processes'
+import { progressReporter } from '../support/progress'
+import { scratchDir } from '../support/scratch'
 import { Progress, type LogRecord } from './records'
 
 const LEVELS = ['info', 'warn', 'error', 'debug']
@@ -26,22 +28,6 @@ async function writeInput(file: string, sizeMiB: number): Promise<number> {
   return id
 }
 
-/** A bar on a terminal; plain lines at every tenth elsewhere (for example under `npm start`). */
-function progressBar(totalBytes: number): (progress: Progress) => void {
-  let lastTenth = -1
-  return ({ bytesIn, records, done }) => {
-    const fraction = done ? 1 : Math.min(bytesIn / totalBytes, 1)
-    const label = `${(fraction * 100).toFixed(0).padStart(3)}% ${(bytesIn / 1048576).toFixed(1)}/${(totalBytes / 1048576).toFixed(1)} MiB, ${records} records`
-    if (process.stderr.isTTY) {
-      const filled = Math.round(fraction * 30)
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${label}${done ? '\n' : ''}`)
-    } else if (Math.floor(fraction * 10) > lastTenth) {
-      lastTenth = Math.floor(fraction * 10)
-      process.stderr.write(`progress ${label}\n`)
-    }
-  }
-}
-
 async function countLines(file: string): Promise<number> {
   let lines = 0
   for await (const chunk of createReadStream(file)) for (const byte of chunk as Buffer) if (byte === 10) lines++
@@ -50,7 +36,7 @@ async function countLines(file: string): Promise<number> {
 
 async function main(): Promise<void> {
   const sizeMiB = Number(process.argv[3] === '--size' ? process.argv[4] : 16)
-  const dir = await fs.mkdtemp(path.join(tmpdir(), 'rx-channels-pipeline-'))
+  const dir = scratchDir('rx-channels-pipeline-')
   const inputFile = path.join(dir, 'input.ndjson')
   const outputFile = path.join(dir, 'output.ndjson')
   const records = await writeInput(inputFile, sizeMiB)
@@ -60,12 +46,14 @@ async function main(): Promise<void> {
   await worker.ready()
   const input = await worker.createChannel()
   const output = await worker.createChannel()
-  const render = progressBar(size)
+  const progress = progressReporter(size)
   const reports: Progress[] = []
   output.reader.messages$.pipe(decodeJson(Progress)).subscribe({
-    next: (progress) => {
-      reports.push(progress)
-      render(progress)
+    next: (report) => {
+      reports.push(report)
+      const detail = `${report.records} records`
+      if (report.done) progress.finish(detail)
+      else progress.report(report.bytesIn, detail)
     },
     error: (error: Error) => console.error(error.message),
   })
@@ -94,7 +82,6 @@ async function main(): Promise<void> {
       seconds,
     })}`,
   )
-  await fs.rm(dir, { recursive: true, force: true })
   await worker.shutdown()
 }
 

@@ -25,16 +25,26 @@ export interface TsProcess {
   /** Everything the process wrote to stderr so far. */
   stderr(): string
   kill(signal?: NodeJS.Signals): void
+  /** SIGTERM, then SIGKILL if the process is still there after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
 /** Runs `script` (relative to the repository root) under esbuild-register, as its own OS process, with `nodeFlags` given to node. */
 export function spawnTs(
   script: string,
   args: readonly string[] = [],
-  options: { echo?: string; echoStderr?: string; nodeFlags?: readonly string[] } = {},
+  options: {
+    echo?: string
+    echoStderr?: string
+    nodeFlags?: readonly string[]
+    env?: NodeJS.ProcessEnv
+    /** Called with each line the process writes to stderr. */
+    onStderrLine?: (line: string) => void
+  } = {},
 ): TsProcess {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '-r', 'esbuild-register', path.join(ROOT, script), ...args], {
     cwd: ROOT,
+    env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines = { stdout: [] as string[], stderr: [] as string[] }
@@ -44,6 +54,7 @@ export function spawnTs(
     createInterface({ input }).on('line', (line) => {
       lines[stream].push(line)
       if (prefix !== undefined) echo.write(`${prefix}${line}\n`)
+      if (stream === 'stderr') options.onStderrLine?.(line)
       for (const waiter of [...waiters]) waiter(stream, line)
     })
   }
@@ -53,6 +64,9 @@ export function spawnTs(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
   const stderr = () => lines.stderr.join('\n')
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+  }
 
   const waitForLine = (pattern: RegExp, timeoutMs = 30_000, { stream = 'stdout', since = 0 }: WaitOptions = {}) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
@@ -90,8 +104,11 @@ export function spawnTs(
     exited,
     stdout: () => lines.stdout.join('\n'),
     stderr,
-    kill: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    kill,
+    stop: (graceMs = 5000) => {
+      kill('SIGTERM')
+      const timer = setTimeout(() => kill('SIGKILL'), graceMs)
+      return exited.finally(() => clearTimeout(timer))
     },
   }
 }

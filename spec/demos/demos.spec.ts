@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
 
-/** Runs a demo as three processes (engine CLI, callee worker, caller worker) and returns the caller's result. */
-async function runDemo(callee: string, caller: string, callerArgs: string[] = []): Promise<unknown> {
+/** Runs a demo as three processes (engine CLI, callee worker, caller worker) and returns the caller's result and stderr. */
+async function runDemo(callee: string, caller: string, callerArgs: string[] = []): Promise<{ result: unknown; stderr: string }> {
   const processes: TsProcess[] = []
   try {
     const { engine, url } = await spawnEngine()
@@ -14,18 +14,15 @@ async function runDemo(callee: string, caller: string, callerArgs: string[] = []
     processes.push(callerProcess)
     const [, result] = await callerProcess.waitForLine(/^RESULT (.*)$/, 120_000)
     expect((await callerProcess.exited).code).to.equal(0)
-    return JSON.parse(result)
+    return { result: JSON.parse(result), stderr: callerProcess.stderr() }
   } finally {
-    for (const child of processes.reverse()) {
-      child.kill()
-      await child.exited
-    }
+    for (const child of processes.reverse()) await child.stop()
   }
 }
 
 describe('demos: the iii channel examples across real processes', () => {
   it('one-way: data.sender streams 1000 records to data.processor, which summarizes them', async () => {
-    expect(await runDemo('demos/one-way/processor.ts', 'demos/one-way/sender.ts')).to.deep.equal({
+    expect((await runDemo('demos/one-way/processor.ts', 'demos/one-way/sender.ts')).result).to.deep.equal({
       label: 'sensor-batch',
       count: 1000,
       sum: 500500,
@@ -36,29 +33,38 @@ describe('demos: the iii channel examples across real processes', () => {
   it('bidirectional: stream.coordinator gets progress, completion and a binary result from stream.worker', async () => {
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(10)
     const progress = Array.from({ length: 9 }, (_, index) => ({ type: 'progress', chunks: index + 1, bytes: (index + 1) * 50 }))
-    expect(await runDemo('demos/bidirectional/worker.ts', 'demos/bidirectional/coordinator.ts')).to.deep.equal({
+    expect((await runDemo('demos/bidirectional/worker.ts', 'demos/bidirectional/coordinator.ts')).result).to.deep.equal({
       messages: [...progress, { type: 'complete', chunks: 9, bytes: 450 }],
       binaryResult: text.toUpperCase(),
       workerResult: { chunks: 9, bytes: 450, words: 90 },
     })
   })
 
-  it('file transfer: a file crosses intact between processes', async () => {
-    const result = (await runDemo('demos/file-transfer/receiver.ts', 'demos/file-transfer/sender.ts', ['--size', '32'])) as Record<string, unknown>
+  it('file transfer: a file crosses intact between processes, the sender reporting progress at each quarter', async () => {
+    const { result, stderr } = await runDemo('demos/file-transfer/receiver.ts', 'demos/file-transfer/sender.ts', ['--size', '32'])
+    expect(result).to.have.keys('bytes', 'intact', 'seconds', 'mibPerSecond')
     expect(result).to.include({ bytes: 32 * 1024 * 1024, intact: true })
-    expect(result.mibPerSecond).to.be.a('number')
+    // Its stderr is a pipe, not a terminal: plain lines instead of a bar.
+    expect(stderr.split('\n')).to.deep.equal([
+      'progress  25% 8.0/32.0 MiB, sent',
+      'progress  50% 16.0/32.0 MiB, sent',
+      'progress  75% 24.0/32.0 MiB, sent',
+      'progress 100% 32.0/32.0 MiB, sent',
+    ])
   })
 
   it('RxJS pipeline: every record crosses two channels and a transform in another process, with progress messages', async () => {
-    const result = (await runDemo('demos/pipeline/transformer.ts', 'demos/pipeline/run.ts', ['--size', '8'])) as Record<string, number> & {
-      lastReport: Record<string, unknown>
-    }
-    expect(result.records).to.be.above(100_000)
-    expect(result.transformed).to.equal(result.records)
-    expect(result.outputLines).to.equal(result.records)
-    expect(result.bytesIn).to.be.at.least(8 * 1024 * 1024)
+    const { result, stderr } = await runDemo('demos/pipeline/transformer.ts', 'demos/pipeline/run.ts', ['--size', '8'])
+    const counts = result as Record<string, number> & { lastReport: Record<string, unknown> }
+    expect(counts.records).to.be.above(100_000)
+    expect(counts.transformed).to.equal(counts.records)
+    expect(counts.outputLines).to.equal(counts.records)
+    expect(counts.bytesIn).to.be.at.least(8 * 1024 * 1024)
     // One report per 512 KiB of output, and the last one says done with the final counts.
-    expect(result.progressReports).to.be.at.least(Math.floor(result.bytesOut / (512 * 1024)))
-    expect(result.lastReport).to.deep.equal({ type: 'progress', records: result.records, bytesIn: result.bytesIn, bytesOut: result.bytesOut, done: true })
+    expect(counts.progressReports).to.be.at.least(Math.floor(counts.bytesOut / (512 * 1024)))
+    expect(counts.lastReport).to.deep.equal({ type: 'progress', records: counts.records, bytesIn: counts.bytesIn, bytesOut: counts.bytesOut, done: true })
+    // Progress messages come every 512 KiB, so each quarter's line shows the first report past it.
+    const quarters = stderr.split('\n').map((line) => Math.floor(Number(line.match(/^progress +(\d+)% /)?.[1]) / 25))
+    expect(quarters).to.deep.equal([1, 2, 3, 4])
   })
 })
