@@ -65,7 +65,8 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
       for (const listener of parse) listener.call(http, socket)
       return
     }
-    logger.warn(`refused a connection from ${socket.remoteAddress}: ${refusal.reason}`)
+    // Debug, not warn: a flood past a cap would otherwise flood the log as well.
+    logger.debug(`refused a connection from ${socket.remoteAddress}: ${refusal.reason}`)
     refuse(secureContext ? new TLSSocket(socket, { isServer: true, secureContext }) : socket, refusal, limits.upgradeTimeoutMs)
   })
   return { http, connections: () => limiter.size }
