@@ -21,6 +21,7 @@ import { InvocationRouter } from './invocation-router'
 import { resolveLimits, type EngineLimits } from './limits'
 import { secretsMatch } from './secrets'
 import { createEngineServer } from './server'
+import { sweepInterval } from './sweep-interval'
 import { TelemetrySockets } from './telemetry'
 import { WorkerConnection } from './worker-connection'
 import { serveWorker } from './worker-session'
@@ -74,8 +75,6 @@ export interface Engine {
 
 const SHUTDOWN_REASON = 'engine shutting down'
 const SHUTDOWN_GRACE_MS = 2_000
-/** The TTL sweep runs a few times per TTL, at most every 30 s: expiry is late by at most that. */
-const sweepInterval = (ttlMs: number) => Math.min(Math.max(ttlMs / 4, 10), 30_000)
 
 /** Starts an engine: one HTTP server, one port, worker sockets on `/`, channel sockets on `/ws/channels/{id}`. */
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {

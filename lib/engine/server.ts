@@ -7,6 +7,7 @@ import type { Logger } from '../log'
 import { ConnectionLimiter, type ConnectionRefusal } from './connection-limiter'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
+import { sweepInterval } from './sweep-interval'
 
 export interface EngineServerOptions {
   readonly limits: EngineLimits
@@ -28,17 +29,20 @@ export interface EngineServer {
   connections(): number
 }
 
+/** The longest delay Node's timers take; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 export function createEngineServer(options: EngineServerOptions): EngineServer {
   const { limits, logger, tls } = options
+  const timerMs = Math.min(limits.upgradeTimeoutMs, MAX_TIMER_MS)
   const timeouts = {
     headersTimeout: limits.upgradeTimeoutMs,
     requestTimeout: limits.upgradeTimeoutMs,
-    // Node checks the two timeouts above on this interval: a quarter of the timeout, so a
-    // stalled request goes within 1.25 timeouts.
-    connectionsCheckingInterval: Math.max(Math.floor(limits.upgradeTimeoutMs / 4), 10),
+    // Node checks the two timeouts above on this interval.
+    connectionsCheckingInterval: sweepInterval(limits.upgradeTimeoutMs),
   }
   const http = tls
-    ? createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key, handshakeTimeout: limits.upgradeTimeoutMs }, options.onRequest)
+    ? createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key, handshakeTimeout: timerMs }, options.onRequest)
     : createHttpServer(timeouts, options.onRequest)
   http.on('upgrade', options.onUpgrade)
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -67,7 +71,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     }
     // Debug, not warn: a flood past a cap would otherwise flood the log as well.
     logger.debug(`refused a connection from ${socket.remoteAddress}: ${refusal.reason}`)
-    refuse(secureContext ? new TLSSocket(socket, { isServer: true, secureContext }) : socket, refusal, limits.upgradeTimeoutMs)
+    refuse(secureContext ? new TLSSocket(socket, { isServer: true, secureContext }) : socket, refusal, timerMs)
   })
   return { http, connections: () => limiter.size }
 }

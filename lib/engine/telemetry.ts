@@ -2,6 +2,7 @@ import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import { CloseCode } from '../protocol/close-codes'
 import { closeSocket } from '../socket/close'
+import { sweepInterval } from './sweep-interval'
 
 interface TelemetrySocket {
   lastMessageAt: number
@@ -13,7 +14,7 @@ interface TelemetrySocket {
  * The `/otel` sockets of official clients, whose data the engine accepts and drops (protocol
  * section 5). Since nothing is lost by dropping one, a socket that sends nothing for
  * `idleMs` is closed, and one that does not answer a ping, or the close, within a sweep is
- * cut: none may hold a descriptor forever. One timer for every socket, sweeping four times per `idleMs`.
+ * cut: none may hold a descriptor forever. One timer for every socket (see {@link sweepInterval}).
  */
 export class TelemetrySockets {
   private readonly sockets = new Map<WebSocket, TelemetrySocket>()
@@ -24,7 +25,7 @@ export class TelemetrySockets {
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {
-    this.timer = setInterval(() => this.sweep(), Math.max(Math.floor(idleMs / 4), 10))
+    this.timer = setInterval(() => this.sweep(), sweepInterval(idleMs))
     this.timer.unref()
   }
 

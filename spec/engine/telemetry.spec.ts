@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import WebSocket from 'ws'
 import { openRaw, refusal, useEngine } from '../support/engine'
+import { rawTcp, wholeUpgrade } from '../support/tcp'
 
 const TOKEN = 'tok_5b2e7c9d1a4f8e3b6c0d2a9f7e1b4c8d'
 
@@ -14,6 +15,8 @@ describe('the /otel telemetry endpoint', () => {
         body: 'missing token: send "Authorization: Bearer <token>" or ?token=<token>',
       })
       expect(await refusal(`${context.url}/otel?token=wrong`)).to.deep.equal({ status: 401, body: 'invalid token' })
+      const raw = await (await rawTcp(context.engine.port, wholeUpgrade('/otel'))).answer
+      expect(raw).to.match(/^HTTP\/1\.1 401 Unauthorized\r\n/)
       expect(context.engine.stats().sockets).to.equal(0)
     })
 
