@@ -2,10 +2,12 @@
 // Options: --size-mib N (default 1024), --rounds N of throughput and invocations (default 3), --rate MiB/s (default 8),
 // --push-seconds N (default 10), --seconds N per invocation row (default 5),
 // --messages N latency round trips (default 5000),
-// --only NAME (throughput, channels, latency, invocations, memory or slow-reader).
+// --hostile-seconds N of the hostile mix (default 60),
+// --only NAME (throughput, channels, latency, invocations, memory, slow-reader or hostile).
 import os from 'os'
 import { parseArgs } from 'util'
 import { aggregateThroughput, formatChannels } from './channels'
+import { DEFAULT_HOSTILE, formatHostile, hostileMix } from './hostile'
 import { formatInvocations, invocations } from './invocations'
 import { formatLatency, latency } from './latency'
 import { formatMemory, memory } from './memory'
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
       messages: { type: 'string', default: '5000' },
       rate: { type: 'string', default: '8' },
       'push-seconds': { type: 'string', default: '10' },
+      'hostile-seconds': { type: 'string', default: String(DEFAULT_HOSTILE.seconds) },
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
     },
@@ -37,8 +40,9 @@ async function main(): Promise<void> {
   const slow = runs('slow-reader')
     ? [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]
     : []
+  const hostile = runs('hostile') ? await hostileMix({ ...DEFAULT_HOSTILE, seconds: Number(values['hostile-seconds']) }) : undefined
   if (values.json) {
-    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, channels, latency: roundTrips, invocations: calls, memory: engineMemory, slowReader: slow }, null, 2))
+    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, channels, latency: roundTrips, invocations: calls, memory: engineMemory, slowReader: slow, hostile }, null, 2))
     return
   }
   console.log(`rx-channels benchmarks, ${started.toISOString()}, Node ${process.version}, ${os.cpus().length} cores\n`)
@@ -47,7 +51,8 @@ async function main(): Promise<void> {
   if (roundTrips.length > 0) console.log(`${formatLatency(roundTrips)}\n`)
   if (calls.length > 0) console.log(`${formatInvocations(calls)}\n`)
   if (engineMemory.length > 0) console.log(`${formatMemory(engineMemory)}\n`)
-  if (slow.length > 0) console.log(formatSlowReader(slow))
+  if (slow.length > 0) console.log(`${formatSlowReader(slow)}\n`)
+  if (hostile) console.log(formatHostile(hostile))
 }
 
 main().catch((error: Error) => {

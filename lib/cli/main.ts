@@ -21,6 +21,11 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-registration-bytes', 'maxRegistrationBytes', 'largest registration or worker metadata (JSON bytes)'],
   ['max-registration-bytes-per-worker', 'maxRegistrationBytesPerWorker', "all of one worker's registrations (JSON bytes)"],
   ['function-reservation-ms', 'functionReservationMs', "ms a dropped worker's function ids stay reserved for it"],
+  ['max-connections', 'maxConnections', 'open TCP connections in total (503 past it)'],
+  ['max-connections-per-address', 'maxConnectionsPerAddress', 'open TCP connections from one address (429 past it)'],
+  ['upgrade-timeout-ms', 'upgradeTimeoutMs', 'ms for a request, upgrade or TLS handshake to complete'],
+  ['max-telemetry-message-bytes', 'maxTelemetryMessageBytes', 'largest message on a /otel socket'],
+  ['telemetry-idle-ms', 'telemetryIdleMs', 'ms after which a silent /otel socket is closed'],
 ]
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'
@@ -35,7 +40,7 @@ Options:
   --host HOST                    interface to listen on (default 127.0.0.1)
   --port PORT                    port to listen on; 0 picks a free port (default ${DEFAULT_ENGINE_PORT})
   --log-level LEVEL              debug, info, warn, error or silent (default info)
-  --token TOKEN                  require this token from workers, as "Authorization: Bearer"
+  --token TOKEN                  require this token from workers and /otel, as "Authorization: Bearer"
                                  or ?token= (default: $${TOKEN_ENV}, which ps does not show);
                                  channel sockets stay guarded by their own keys
   --tls-cert FILE                serve wss:// with this PEM certificate (with --tls-key)

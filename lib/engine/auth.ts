@@ -4,10 +4,10 @@ import { secretsMatch } from './secrets'
 export type TokenCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string }
 
 /**
- * Checks the token a worker presents on its upgrade: `Authorization: Bearer <token>`, or
+ * Checks the token a worker or telemetry socket presents on its upgrade: `Authorization: Bearer <token>`, or
  * `?token=` for clients that cannot set headers. Compared in constant time.
  */
-export function checkWorkerToken(request: IncomingMessage, url: URL, expected: string): TokenCheck {
+export function checkToken(request: IncomingMessage, url: URL, expected: string): TokenCheck {
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]
   const offered = bearer ?? url.searchParams.get('token') ?? undefined
   if (offered === undefined || offered === '') {

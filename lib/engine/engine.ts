@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'http'
-import { createServer as createTlsServer } from 'https'
+import type { IncomingMessage, ServerResponse } from 'http'
 import type { AddressInfo } from 'net'
 import { performance } from 'perf_hooks'
 import type { Duplex } from 'stream'
@@ -11,7 +10,7 @@ import { stderrLogger, type Logger } from '../log'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import { socketClassWithReasons } from '../socket/close-reasons'
-import { checkWorkerToken } from './auth'
+import { checkToken } from './auth'
 import { ChannelRegistry } from './channels'
 import type { EngineEvent, SocketEndpoint } from './events'
 import { FunctionRegistry } from './function-registry'
@@ -21,6 +20,9 @@ import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
 import { resolveLimits, type EngineLimits } from './limits'
 import { reattach } from './reattach'
+import { createEngineServer } from './server'
+import { sweepInterval } from './sweep-interval'
+import { TelemetrySockets } from './telemetry'
 import { WorkerConnection } from './worker-connection'
 import { serveWorker } from './worker-session'
 
@@ -37,8 +39,8 @@ export interface EngineOptions extends Partial<EngineLimits> {
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
   readonly dropChannelsOfGoneWorkers?: boolean
   /**
-   * When set, worker sockets must present this token (`Authorization: Bearer <token>` or
-   * `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
+   * When set, worker and `/otel` sockets must present this token (`Authorization: Bearer <token>`
+   * or `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
    */
   readonly token?: string
   /** Serve wss:// with this certificate and private key (PEM). */
@@ -53,6 +55,8 @@ export interface EngineStats {
   readonly heldFrames: number
   readonly pendingInvocations: number
   readonly sockets: number
+  /** Open TCP connections the engine admitted, upgraded or not yet (what `maxConnections` counts). */
+  readonly connections: number
 }
 
 /** A running engine. */
@@ -71,8 +75,6 @@ export interface Engine {
 
 const SHUTDOWN_REASON = 'engine shutting down'
 const SHUTDOWN_GRACE_MS = 2_000
-/** The TTL sweep runs a few times per TTL, at most every 30 s: expiry is late by at most that. */
-const sweepInterval = (ttlMs: number) => Math.min(Math.max(ttlMs / 4, 10), 30_000)
 
 /** Starts an engine: one HTTP server, one port, worker sockets on `/`, channel sockets on `/ws/channels/{id}`. */
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -100,7 +102,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     perMessageDeflate: false,
     WebSocket: socketClassWithReasons('maxFrameBytes', limits.maxFrameBytes),
   })
-  const telemetryServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes })
+  const telemetryServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxTelemetryMessageBytes,
+    perMessageDeflate: false,
+    WebSocket: socketClassWithReasons('maxTelemetryMessageBytes', limits.maxTelemetryMessageBytes),
+  })
+  const telemetry = new TelemetrySockets(limits.telemetryIdleMs, logger, () => performance.now())
 
   const track = (ws: WebSocket, endpoint: SocketEndpoint) => {
     sockets.add(ws)
@@ -133,6 +141,16 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     })
   }
 
+  /** Whether the upgrade carries the engine's token, if it has one; refuses it with 401 if not. */
+  const tokenPresented = (request: IncomingMessage, url: URL, socket: Duplex, endpoint: SocketEndpoint): boolean => {
+    if (options.token === undefined) return true
+    const check = checkToken(request, url, options.token)
+    if (check.ok) return true
+    logger.warn(`refused a ${endpoint} socket from ${request.socket.remoteAddress}: ${check.reason}`)
+    refuseUpgrade(socket, 401, check.reason, { 'WWW-Authenticate': 'Bearer realm="rx-channels"' })
+    return false
+  }
+
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
     if (closing) {
@@ -163,17 +181,14 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         channels.attach(outcome.relay, direction, ws)
       })
     } else if (url.pathname === '/otel') {
+      if (!tokenPresented(request, url, socket, 'telemetry')) return
       // Telemetry from the official client: accepted and dropped (protocol section 5).
-      telemetryServer.handleUpgrade(request, socket, head, (ws) => track(ws, 'telemetry'))
+      telemetryServer.handleUpgrade(request, socket, head, (ws) => {
+        track(ws, 'telemetry')
+        telemetry.add(ws)
+      })
     } else if (url.pathname === '/') {
-      if (options.token !== undefined) {
-        const check = checkWorkerToken(request, url, options.token)
-        if (!check.ok) {
-          logger.warn(`refused a worker socket from ${request.socket.remoteAddress}: ${check.reason}`)
-          refuseUpgrade(socket, 401, check.reason, { 'WWW-Authenticate': 'Bearer realm="rx-channels"' })
-          return
-        }
-      }
+      if (!tokenPresented(request, url, socket, 'worker')) return
       workerServer.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket))
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
@@ -197,13 +212,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     heldFrames: channels.heldFrames,
     pendingInvocations: invocations.size,
     sockets: sockets.size,
+    connections: connections.connections(),
   })
 
-  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : createServer(onRequest)
-  server.on('upgrade', onUpgrade)
-  server.on('clientError', (_error, socket) => socket.destroy())
-  // A TLS handshake that fails (a client that does not trust the certificate) is the client's problem.
-  server.on('tlsClientError', (error) => logger.debug(`TLS handshake failed: ${error.message}`))
+  const connections = createEngineServer({ limits, logger, tls: options.tls, onRequest, onUpgrade })
+  const server = connections.http
 
   const heartbeat = setInterval(() => {
     for (const worker of workers.values()) {
@@ -232,6 +245,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   } catch (error) {
     clearInterval(heartbeat)
     clearInterval(sweeper)
+    telemetry.stop()
     throw error
   }
   server.on('error', (error) => logger.error(`server error: ${error.message}`))
@@ -243,6 +257,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     (closing ??= (async () => {
       clearInterval(heartbeat)
       clearInterval(sweeper)
+      telemetry.stop()
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
       // Results go out before the close frames, on the same sockets, so callers see why.
       invocations.failAll({ code: 'engine_shutting_down', message: SHUTDOWN_REASON })

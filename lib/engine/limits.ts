@@ -24,6 +24,16 @@ export interface EngineLimits {
   readonly maxRegistrationBytesPerWorker: number
   /** How long the ids of a worker that dropped without a clean close stay reserved for its reattach. */
   readonly functionReservationMs: number
+  /** Open TCP connections, all endpoints and addresses together, counted from accept: half-sent requests count too. */
+  readonly maxConnections: number
+  /** Open TCP connections from one remote address; loopback benches open about 520 from 127.0.0.1. */
+  readonly maxConnectionsPerAddress: number
+  /** An HTTP request or upgrade (and a TLS handshake) not complete this long after the connection opened is dropped. */
+  readonly upgradeTimeoutMs: number
+  /** Largest message on a `/otel` telemetry socket, in bytes. */
+  readonly maxTelemetryMessageBytes: number
+  /** A `/otel` socket that sends no message this long is closed (the official client reconnects). */
+  readonly telemetryIdleMs: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -38,6 +48,12 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxRegistrationBytes: 64 * 1024,
   maxRegistrationBytesPerWorker: 8 * 1024 * 1024,
   functionReservationMs: 15_000,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 1024,
+  upgradeTimeoutMs: 5_000,
+  maxTelemetryMessageBytes: 1024 * 1024,
+  // Over the official client's 60 s metrics interval, so an idle client is not cut every minute.
+  telemetryIdleMs: 90_000,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

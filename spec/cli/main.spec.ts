@@ -6,6 +6,7 @@ import WebSocket from 'ws'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import type { ChannelPair } from '../../lib/protocol/refs'
 import { openRaw, rawWorker, refusal, sendJson, type RawWorker } from '../support/engine'
+import { halfSentUpgrade, rawTcp, wholeUpgrade } from '../support/tcp'
 import { selfSignedCertificate } from '../support/tls'
 
 const ROOT = path.join(__dirname, '..', '..')
@@ -222,6 +223,11 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--max-registration-bytes N', '65536'],
       ['--max-registration-bytes-per-worker N', '8388608'],
       ['--function-reservation-ms N', '15000'],
+      ['--max-connections N', '10000'],
+      ['--max-connections-per-address N', '1024'],
+      ['--upgrade-timeout-ms N', '5000'],
+      ['--max-telemetry-message-bytes N', '1048576'],
+      ['--telemetry-idle-ms N', '90000'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
@@ -318,6 +324,32 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     expect((await cli.ended).code).to.equal(0)
   })
 
+  it('engine enforces the connection and telemetry limits given as flags', async () => {
+    const { cli, url } = await cliEngine([
+      '--max-connections', '3',
+      '--max-connections-per-address', '2',
+      '--upgrade-timeout-ms', '200',
+      '--max-telemetry-message-bytes', '1024',
+      '--telemetry-idle-ms', '200',
+    ])
+    const port = Number(new URL(url).port)
+    const held = [await rawTcp(port, halfSentUpgrade()), await rawTcp(port, halfSentUpgrade())]
+    expect((await (await rawTcp(port, wholeUpgrade())).answer).split('\r\n')[0]).to.equal('HTTP/1.1 429 Too Many Requests')
+    held.push(await rawTcp(port, halfSentUpgrade(), '127.0.0.2'))
+    expect((await (await rawTcp(port, wholeUpgrade(), '127.0.0.3')).answer).split('\r\n')[0]).to.equal('HTTP/1.1 503 Service Unavailable')
+    for (const answer of await Promise.all(held.map((client) => client.answer))) {
+      expect(answer).to.match(/^HTTP\/1.1 408 Request Timeout\r\n[^]*request not complete within 200 ms \(upgradeTimeoutMs\)/)
+    }
+
+    const idle = await openRaw(`${url}/otel`)
+    expect(await idle.closed).to.deep.equal({ code: 1000, reason: 'telemetry socket idle for 200 ms (telemetryIdleMs)' })
+    const big = await openRaw(`${url}/otel`)
+    big.ws.send(Buffer.alloc(1025))
+    expect(await big.closed).to.deep.equal({ code: 1009, reason: 'message over the 1024-byte limit (maxTelemetryMessageBytes)' })
+    cli.child.kill('SIGTERM')
+    expect((await cli.ended).code).to.equal(0)
+  })
+
   const badLimits: Array<[string, string]> = [
     ['--max-message-bytes', '0'],
     ['--max-frame-bytes', 'abc'],
@@ -325,6 +357,7 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     ['--max-pending-invocations', '-3'],
     ['--max-buffer-frames', ''],
     ['--channel-ttl-ms', '1e3'],
+    ['--max-connections-per-address', '0'],
   ]
   for (const [flag, value] of badLimits) {
     it(`engine ${flag} "${value}" exits 2 and explains it`, async () => {
@@ -343,6 +376,7 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       const token = args[1] ?? (env.RX_CHANNELS_TOKEN as string)
       const { cli, url } = await cliEngine(args, env)
       expect(await refusal(url)).to.include({ status: 401 })
+      expect(await refusal(`${url}/otel`)).to.include({ status: 401 })
       expect(await refusal(url, { headers: { authorization: 'Bearer overridden' } })).to.deep.equal({ status: 401, body: 'invalid token' })
       const worker = await rawWorker(url, { headers: { authorization: `Bearer ${token}` } })
       expect(await worker.next('workerregistered')).to.have.property('worker_id')

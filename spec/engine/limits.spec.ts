@@ -170,7 +170,7 @@ describe('engine limits', () => {
   describe('defaults', () => {
     const context = useEngine()
 
-    it('are 16 MiB per message, 1 MiB per frame, 4096 channels and 10000 invocations per worker, 1024 frames, 5 min TTL', () => {
+    it('are the ones the README documents', () => {
       expect(context.engine.limits).to.deep.equal({
         maxMessageBytes: 16 * 1024 * 1024,
         maxFrameBytes: 1024 * 1024,
@@ -183,6 +183,11 @@ describe('engine limits', () => {
         maxRegistrationBytes: 64 * 1024,
         maxRegistrationBytesPerWorker: 8 * 1024 * 1024,
         functionReservationMs: 15_000,
+        maxConnections: 10_000,
+        maxConnectionsPerAddress: 1024,
+        upgradeTimeoutMs: 5_000,
+        maxTelemetryMessageBytes: 1024 * 1024,
+        telemetryIdleMs: 90_000,
       })
     })
 

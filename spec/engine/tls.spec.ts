@@ -2,7 +2,8 @@ import { expect } from 'chai'
 import { createHash, randomBytes } from 'crypto'
 import fs from 'fs'
 import { ChannelError, ChannelReader, silentLogger, startEngine, type Engine } from '../../lib'
-import { nextEvent } from '../support/engine'
+import { nextEvent, rawWorker, refusal } from '../support/engine'
+import { rawTcp } from '../support/tcp'
 import { selfSignedCertificate, type SelfSigned } from '../support/tls'
 import { useWorkers } from '../support/workers'
 
@@ -85,5 +86,34 @@ describe('TLS: an engine serving wss:// with a self-signed certificate made by o
     const trusting = new ChannelReader(readerRef, { engineUrl: engine.url, connect: { tls: { ca: certificate.cert } } })
     writer.stream.end(Buffer.from('still served'))
     expect((await trusting.readAll()).toString()).to.equal('still served')
+  })
+})
+
+describe('TLS: connection limits on a wss:// engine', () => {
+  let certificate: SelfSigned
+  let engine: Engine
+
+  before(() => {
+    certificate = selfSignedCertificate()
+  })
+  after(() => {
+    fs.rmSync(certificate.dir, { recursive: true, force: true })
+  })
+  beforeEach(async () => {
+    const tls = { cert: certificate.cert, key: certificate.key }
+    engine = await startEngine({ port: 0, logger: silentLogger, tls, maxConnectionsPerAddress: 1, upgradeTimeoutMs: 300 })
+  })
+  afterEach(async () => {
+    await engine.close()
+  })
+
+  it('answers a connection over a cap with its status after the TLS handshake, and drops one that never starts the handshake', async () => {
+    const silent = await rawTcp(engine.port, '')
+    const options = { ca: certificate.cert }
+    expect(await refusal(engine.url, options)).to.deep.equal({ status: 429, body: 'too many connections from 127.0.0.1 (maxConnectionsPerAddress 1)' })
+    await silent.answer
+    const worker = await rawWorker(engine.url, options)
+    expect(await worker.next('workerregistered')).to.have.property('worker_id')
+    worker.ws.close()
   })
 })
