@@ -12,6 +12,8 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-pending-invocations', 'maxPendingInvocationsPerWorker', 'invocations one worker may wait on'],
   ['max-buffer-frames', 'maxBufferFrames', 'largest buffer_size of a channel (frames)'],
   ['channel-ttl-ms', 'channelTtlMs', 'ms before a channel not connected on both ends is swept'],
+  ['max-queued-bytes-per-worker', 'maxQueuedBytesPerWorker', 'bytes queued to a worker past which it gets no invocations'],
+  ['worker-drain-grace-ms', 'workerDrainGraceMs', 'ms a worker past that limit has to drain before it is dropped'],
 ]
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'

@@ -14,6 +14,14 @@ export interface EngineLimits {
   readonly maxBufferFrames: number
   /** A channel not connected on both ends this long after its creation is swept. */
   readonly channelTtlMs: number
+  /**
+   * Bytes queued to one worker socket (ws's `bufferedAmount`: what the worker has not taken
+   * yet) at which the engine stops forwarding invocations to it. Other messages it is owed
+   * (results, engine answers) may take its queue to this plus `maxMessageBytes`, no further.
+   */
+  readonly maxQueuedBytesPerWorker: number
+  /** A worker still at or over `maxQueuedBytesPerWorker` this long after reaching it is dropped. */
+  readonly workerDrainGraceMs: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -23,6 +31,8 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxPendingInvocationsPerWorker: 10_000,
   maxBufferFrames: 1024,
   channelTtlMs: 5 * 60_000,
+  maxQueuedBytesPerWorker: 16 * 1024 * 1024,
+  workerDrainGraceMs: 10_000,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

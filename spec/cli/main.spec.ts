@@ -169,6 +169,8 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--max-pending-invocations N', '10000'],
       ['--max-buffer-frames N', '1024'],
       ['--channel-ttl-ms N', '300000'],
+      ['--max-queued-bytes-per-worker N', '16777216'],
+      ['--worker-drain-grace-ms N', '10000'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
