@@ -26,6 +26,11 @@ export type InvocationErrorCode =
   | 'engine_shutting_down'
   /** The caller already has the engine's maximum of invocations pending. */
   | 'too_many_pending_invocations'
+  /**
+   * The callee has more than the engine's `maxQueuedBytesPerWorker` queued and unread: the
+   * engine does not forward it more until it drains (it is dropped if it does not drain in time).
+   */
+  | 'worker_backed_up'
   /** `engine::channels::create`: the caller already has the engine's maximum of open channels. */
   | 'too_many_channels'
   /** The engine refused this worker's token (HTTP 401). */

@@ -26,6 +26,8 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['upgrade-timeout-ms', 'upgradeTimeoutMs', 'ms for a request, upgrade or TLS handshake to complete'],
   ['max-telemetry-message-bytes', 'maxTelemetryMessageBytes', 'largest message on a /otel socket'],
   ['telemetry-idle-ms', 'telemetryIdleMs', 'ms after which a silent /otel socket is closed'],
+  ['max-queued-bytes-per-worker', 'maxQueuedBytesPerWorker', 'bytes queued to a worker past which it gets no invocations'],
+  ['worker-drain-grace-ms', 'workerDrainGraceMs', 'ms a worker past that limit has to drain before it is dropped'],
 ]
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'

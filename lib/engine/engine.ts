@@ -34,7 +34,10 @@ export interface EngineOptions extends Partial<EngineLimits> {
   /** Port to listen on; 0 picks a free one. Default 49134. */
   readonly port?: number
   readonly logger?: Logger
-  /** How often the engine pings workers and drops those that did not answer the last ping. Default 30 s. */
+  /**
+   * How often the engine pings workers and drops those that did not answer the last ping: a pong
+   * is the only sign of life, not other frames. Default 30 s.
+   */
   readonly heartbeatMs?: number
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
   readonly dropChannelsOfGoneWorkers?: boolean
@@ -54,6 +57,10 @@ export interface EngineStats {
   /** Frames the engine holds for readers right now, across all channels. */
   readonly heldFrames: number
   readonly pendingInvocations: number
+  /** Bytes queued to worker sockets and not yet taken by their workers, across all workers. */
+  readonly queuedBytes: number
+  /** Invocations refused since the engine started because their callee was backed up (`worker_backed_up`). */
+  readonly shedInvocations: number
   readonly sockets: number
   /** Open TCP connections the engine admitted, upgraded or not yet (what `maxConnections` counts). */
   readonly connections: number
@@ -124,7 +131,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
 
   const acceptWorker = (ws: WebSocket, socket: Duplex) => {
     track(ws, 'worker')
-    const worker = new WorkerConnection(ws, socket)
+    const worker = new WorkerConnection(ws, socket, { limits, logger, events })
     workers.set(worker.id, worker)
     functions.join(worker)
     ws.on('pong', () => (worker.alive = true))
@@ -133,7 +140,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then(({ clean }) => {
       workers.delete(worker.id)
       functions.leave(worker, clean)
-      const reason = `worker ${worker.id} disconnected`
+      const reason = `worker ${worker.id} ${worker.dropReason === undefined ? 'disconnected' : `dropped: ${worker.dropReason}`}`
       invocations.workerGone(worker, reason)
       if (dropChannels) channels.dropOwnedBy(worker.id, reason)
       logger.info(reason)
@@ -211,6 +218,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     channels: channels.size,
     heldFrames: channels.heldFrames,
     pendingInvocations: invocations.size,
+    queuedBytes: queuedBytes(workers.values()),
+    shedInvocations: invocations.shed,
     sockets: sockets.size,
     connections: connections.connections(),
   })
@@ -270,6 +279,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     })())
 
   return { url: `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
+}
+
+/** What all workers have queued and not read; summed when asked, so the send path counts nothing. */
+function queuedBytes(workers: Iterable<WorkerConnection>): number {
+  let total = 0
+  for (const worker of workers) total += worker.backlog.queuedBytes
+  return total
 }
 
 /** Waits for every socket to finish its close handshake, terminating stragglers after `graceMs`. */

@@ -2,6 +2,10 @@
 export type EngineEvent =
   | { readonly type: 'worker_connected'; readonly worker_id: string }
   | { readonly type: 'worker_disconnected'; readonly worker_id: string }
+  /** The worker has `maxQueuedBytesPerWorker` or more queued and unread: invocations to it are refused. */
+  | { readonly type: 'worker_backed_up'; readonly worker_id: string; readonly queued_bytes: number }
+  /** A backed-up worker took its queue below the limit in time; `refused_invocations` were refused meanwhile. */
+  | { readonly type: 'worker_drained'; readonly worker_id: string; readonly refused_invocations: number }
   | { readonly type: 'channel_created'; readonly channel_id: string; readonly buffer_size: number }
   /** The channel's ends did not both connect within the TTL; `channel_finished` follows. */
   | { readonly type: 'channel_expired'; readonly channel_id: string; readonly reason: string }

@@ -1,19 +1,29 @@
+import { randomUUID } from 'crypto'
+import { clip } from '../protocol/decode'
 import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/messages'
 import type { WorkerConnection } from './worker-connection'
 
 interface PendingInvocation {
   readonly caller: WorkerConnection
+  /** The id the caller chose: its result goes back under it. */
+  readonly callerId: string
+  readonly callee: WorkerConnection
+  /** The id the callee was given: the caller's own, unless another caller of this callee has that one pending. */
+  readonly calleeId: string
   readonly functionId: string
 }
 
 /**
  * Invocations forwarded to a worker and not yet answered, indexed by the callee so that a
  * callee that disconnects fails every caller at once instead of leaving them to time out,
- * and counted by caller so that no worker can have more than `maxPendingPerCaller` waiting.
+ * and by the caller, whose ids they are: each caller chooses its own, so that no worker can
+ * have more than `maxPendingPerCaller` waiting, nor fail another caller's call by reusing an id.
  */
 export class InvocationRouter {
   private readonly byCallee = new Map<WorkerConnection, Map<string, PendingInvocation>>()
-  private readonly countByCaller = new Map<WorkerConnection, number>()
+  private readonly byCaller = new Map<WorkerConnection, Map<string, PendingInvocation>>()
+  /** Invocations refused since the engine started because their callee was backed up, awaited or not. */
+  shed = 0
 
   constructor(private readonly maxPendingPerCaller: number) {}
 
@@ -24,72 +34,91 @@ export class InvocationRouter {
   }
 
   /**
-   * Forwards `raw` (the caller's frame, unchanged) to the callee and remembers who waits.
-   * Returns the error to answer the caller with instead, if the invocation is refused.
+   * Forwards `raw` (the caller's frame, unchanged unless its id is taken at the callee) to the
+   * callee and remembers who waits. Returns the error to answer the caller with instead, if
+   * the invocation is refused.
    */
   forward(caller: WorkerConnection, callee: WorkerConnection, message: InvokeFunction, raw: string): ErrorBody | undefined {
-    const invocationId = message.invocation_id
-    if (invocationId !== undefined && message.action?.type !== 'void') {
-      const waiting = this.countByCaller.get(caller) ?? 0
-      if (waiting >= this.maxPendingPerCaller) {
-        return {
-          code: 'too_many_pending_invocations',
-          message: `this worker already waits on ${waiting} invocations, the engine's limit (maxPendingInvocationsPerWorker)`,
-        }
+    if (callee.backlog.backedUp) {
+      callee.backlog.refuse()
+      this.shed++
+      return {
+        code: 'worker_backed_up',
+        message: `the worker serving ${clip(message.function_id)} has ${callee.backlog.queuedBytes} bytes queued and unread, over the engine's limit (maxQueuedBytesPerWorker)`,
       }
-      let pending = this.byCallee.get(callee)
-      if (!pending) this.byCallee.set(callee, (pending = new Map()))
-      if (pending.has(invocationId)) return { code: 'invalid_message', message: `invocation_id ${invocationId} is already pending` }
-      pending.set(invocationId, { caller, functionId: message.function_id })
-      this.countByCaller.set(caller, waiting + 1)
     }
-    callee.sendRaw(raw)
+    const invocationId = message.invocation_id
+    if (invocationId === undefined || message.action?.type === 'void') {
+      callee.sendRaw(raw)
+      return undefined
+    }
+    let mine = this.byCaller.get(caller)
+    const waiting = mine?.size ?? 0
+    if (waiting >= this.maxPendingPerCaller) {
+      return {
+        code: 'too_many_pending_invocations',
+        message: `this worker already waits on ${waiting} invocations, the engine's limit (maxPendingInvocationsPerWorker)`,
+      }
+    }
+    if (mine?.has(invocationId)) return { code: 'invalid_message', message: `invocation_id ${invocationId} is already pending` }
+    let theirs = this.byCallee.get(callee)
+    const calleeId = theirs?.has(invocationId) ? freeId(theirs) : invocationId
+    const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id }
+    if (!mine) this.byCaller.set(caller, (mine = new Map()))
+    if (!theirs) this.byCallee.set(callee, (theirs = new Map()))
+    mine.set(invocationId, invocation)
+    theirs.set(calleeId, invocation)
+    // Rewritten only on a collision: ids are UUIDs in practice, and the common case stays free of JSON work.
+    callee.sendRaw(calleeId === invocationId ? raw : JSON.stringify({ ...message, invocation_id: calleeId }))
     return undefined
   }
 
-  /** Routes a callee's result back to its caller; results nobody waits for are dropped. */
+  /** Routes a callee's result back to its caller, under the caller's id; results nobody waits for are dropped. */
   complete(callee: WorkerConnection, result: InvocationResult, raw: string): boolean {
-    const invocation = this.take(callee, result.invocation_id)
+    const invocation = this.byCallee.get(callee)?.get(result.invocation_id)
     if (!invocation) return false
-    invocation.caller.sendRaw(raw)
+    this.remove(invocation)
+    invocation.caller.sendRaw(invocation.calleeId === invocation.callerId ? raw : JSON.stringify({ ...result, invocation_id: invocation.callerId }))
     return true
   }
 
   /** A worker left: its callers learn now, and results owed to it are no longer awaited. */
   workerGone(worker: WorkerConnection, reason: string): void {
-    for (const invocationId of [...(this.byCallee.get(worker)?.keys() ?? [])]) {
-      const invocation = this.take(worker, invocationId) as PendingInvocation
-      invocation.caller.send(failure(invocationId, invocation.functionId, { code: 'invocation_stopped', message: reason }))
+    for (const invocation of [...(this.byCallee.get(worker)?.values() ?? [])]) {
+      this.remove(invocation)
+      invocation.caller.send(failure(invocation.callerId, invocation.functionId, { code: 'invocation_stopped', message: reason }))
     }
-    this.byCallee.delete(worker)
-    for (const [callee, pending] of this.byCallee) {
-      for (const [invocationId, invocation] of pending) {
-        if (invocation.caller === worker) this.take(callee, invocationId)
-      }
-    }
+    for (const invocation of [...(this.byCaller.get(worker)?.values() ?? [])]) this.remove(invocation)
   }
 
   /** Fails every pending invocation with `error`: used when the engine shuts down. */
   failAll(error: ErrorBody): void {
-    for (const [callee, pending] of [...this.byCallee]) {
-      for (const invocationId of [...pending.keys()]) {
-        const invocation = this.take(callee, invocationId) as PendingInvocation
-        invocation.caller.send(failure(invocationId, invocation.functionId, error))
+    for (const pending of [...this.byCallee.values()]) {
+      for (const invocation of [...pending.values()]) {
+        this.remove(invocation)
+        invocation.caller.send(failure(invocation.callerId, invocation.functionId, error))
       }
     }
   }
 
-  private take(callee: WorkerConnection, invocationId: string): PendingInvocation | undefined {
-    const pending = this.byCallee.get(callee)
-    const invocation = pending?.get(invocationId)
-    if (!pending || !invocation) return undefined
-    pending.delete(invocationId)
-    if (pending.size === 0) this.byCallee.delete(callee)
-    const waiting = (this.countByCaller.get(invocation.caller) ?? 1) - 1
-    if (waiting > 0) this.countByCaller.set(invocation.caller, waiting)
-    else this.countByCaller.delete(invocation.caller)
-    return invocation
+  private remove(invocation: PendingInvocation): void {
+    removeFrom(this.byCallee, invocation.callee, invocation.calleeId)
+    removeFrom(this.byCaller, invocation.caller, invocation.callerId)
   }
+}
+
+function removeFrom(index: Map<WorkerConnection, Map<string, PendingInvocation>>, worker: WorkerConnection, invocationId: string): void {
+  const pending = index.get(worker)
+  if (!pending) return
+  pending.delete(invocationId)
+  if (pending.size === 0) index.delete(worker)
+}
+
+/** An engine-made id that the callee has not pending. */
+function freeId(pending: ReadonlyMap<string, PendingInvocation>): string {
+  let id = randomUUID()
+  while (pending.has(id)) id = randomUUID()
+  return id
 }
 
 export function failure(invocationId: string, functionId: string, error: ErrorBody): InvocationResult {

@@ -34,6 +34,14 @@ export interface EngineLimits {
   readonly maxTelemetryMessageBytes: number
   /** A `/otel` socket that sends no message this long is closed (the official client reconnects). */
   readonly telemetryIdleMs: number
+  /**
+   * Bytes queued to one worker socket (ws's `bufferedAmount`: what the worker has not taken
+   * yet) at which the engine stops forwarding invocations to it. Other messages it is owed
+   * (results, engine answers) may take its queue to this plus `maxMessageBytes`, no further.
+   */
+  readonly maxQueuedBytesPerWorker: number
+  /** A worker still at or over `maxQueuedBytesPerWorker` this long after reaching it is dropped. */
+  readonly workerDrainGraceMs: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -54,6 +62,8 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxTelemetryMessageBytes: 1024 * 1024,
   // Over the official client's 60 s metrics interval, so an idle client is not cut every minute.
   telemetryIdleMs: 90_000,
+  maxQueuedBytesPerWorker: 16 * 1024 * 1024,
+  workerDrainGraceMs: 10_000,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'crypto'
 import type { Duplex } from 'stream'
 import WebSocket from 'ws'
+import { CloseCode } from '../protocol/close-codes'
 import type { EngineToWorker, RegisterFunction } from '../protocol/messages'
 import { CoalescingSender } from '../socket/coalescing-sender'
+import { closeReason } from '../socket/frame'
+import { WorkerBacklog, type BacklogPolicy } from './worker-backlog'
 
 /** One connected worker: its socket, identity, functions and reported metadata. */
 export class WorkerConnection {
@@ -11,15 +14,23 @@ export class WorkerConnection {
   readonly connectedAt = new Date()
   readonly functions = new Map<string, RegisterFunction>()
   metadata: unknown = undefined
+  /** Set by the heartbeat before each ping, cleared by the pong: a worker is alive when it answers pings. */
   alive = true
+  /** Why the engine dropped this worker, if it did. */
+  dropReason?: string
+  /** What this worker has queued and not read; invocations to it are refused while it is backed up. */
+  readonly backlog: WorkerBacklog
   private readonly sender: CoalescingSender
 
   /** `socket` is the connection under `ws`, as handed to the upgrade. */
   constructor(
     readonly ws: WebSocket,
     socket: Duplex,
+    private readonly policy: BacklogPolicy,
   ) {
     this.sender = new CoalescingSender(ws, socket)
+    this.backlog = new WorkerBacklog(ws, socket, this.id, policy, (reason) => this.drop(CloseCode.WorkerBackedUp, reason))
+    ws.once('close', () => this.backlog.stop())
   }
 
   get open(): boolean {
@@ -45,8 +56,30 @@ export class WorkerConnection {
     return true
   }
 
-  /** Forwards a frame exactly as another worker sent it. */
+  /** Forwards a frame exactly as another worker sent it; a worker whose queue it would take past its hard cap is dropped instead. */
   sendRaw(text: string): void {
-    if (this.open) this.sender.send(text)
+    if (!this.open) return
+    if (!this.backlog.admits(text)) {
+      this.drop(
+        CloseCode.WorkerBackedUp,
+        `backed up: ${this.backlog.queuedBytes} bytes unread, and the next message would pass ${this.backlog.hardCapBytes} (maxQueuedBytesPerWorker + maxMessageBytes)`,
+      )
+      return
+    }
+    this.sender.send(text)
+    this.backlog.afterSend()
+  }
+
+  /**
+   * Closes with `code` and `reason`, then terminates at once: a worker dropped for not reading
+   * would never finish the closing handshake, and what is queued for it would be held meanwhile.
+   */
+  drop(code: number, reason: string): void {
+    if (!this.open) return
+    this.dropReason = reason
+    const refused = this.backlog.refusedInvocations
+    this.policy.logger.warn(`worker ${this.id} dropped with ${code}: ${reason}${refused > 0 ? `; ${refused} invocations to it were refused meanwhile` : ''}`)
+    this.ws.close(code, closeReason(reason))
+    this.ws.terminate()
   }
 }

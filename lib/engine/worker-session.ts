@@ -30,8 +30,9 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
   worker.send({ type: 'workerregistered', worker_id: worker.id, reattach_token: worker.reattachToken })
   return new Promise((resolve) => {
     socketFrames(worker.ws).subscribe({
+      // Frames do not count as a sign of life: only pongs do (see the engine's heartbeat), since a
+      // worker that sends but never reads holds everything queued for it.
       next: (frame) => {
-        worker.alive = true
         if (frame.binary) {
           reject(worker, logger, 'binary frames are not accepted on the worker socket')
           return
@@ -132,10 +133,12 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
     return
   }
   const refused = context.invocations.forward(caller, callee, message, raw)
-  if (refused) {
-    context.logger.warn(`worker ${caller.id}: refused an invocation of ${clip(message.function_id)}: ${refused.code}`)
-    answer(E.left(refused))
-  }
+  if (refused === undefined) return
+  const line = `worker ${caller.id}: refused an invocation of ${clip(message.function_id)}: ${refused.code}`
+  // A backed-up callee logs its episode once, with a count: a line per refused call would flood the log.
+  if (refused.code === 'worker_backed_up') context.logger.debug(line)
+  else context.logger.warn(line)
+  if (awaited) answer(E.left(refused))
 }
 
 function onResult(callee: WorkerConnection, result: InvocationResult, raw: string, context: SessionContext): void {

@@ -1,6 +1,7 @@
 /**
- * WebSocket close codes on channel sockets. 1000 is the only clean end; every other code
- * is an error on the end that receives it, so a reader never mistakes an abort for an end.
+ * WebSocket close codes on channel sockets, and those the engine drops a worker with.
+ * On a channel socket 1000 is the only clean end; every other code is an error on the end
+ * that receives it, so a reader never mistakes an abort for an end.
  */
 export const CloseCode = {
   /** The writer finished; every frame before it was delivered. */
@@ -21,6 +22,14 @@ export const CloseCode = {
   EndTaken: 4409,
   /** The other end never connected within the engine's channel TTL; the channel is gone. */
   Expired: 4408,
+  /**
+   * Worker sockets: the worker left more than `maxQueuedBytesPerWorker` unread for longer than
+   * `workerDrainGraceMs`, or so much that one more message would pass that limit plus
+   * `maxMessageBytes`. The engine terminates the socket right after this close frame, since the
+   * worker does not read: the code and reason are for the engine's log, and for a worker that
+   * wakes up in time to read them.
+   */
+  WorkerBackedUp: 4429,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 

@@ -228,6 +228,8 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--upgrade-timeout-ms N', '5000'],
       ['--max-telemetry-message-bytes N', '1048576'],
       ['--telemetry-idle-ms N', '90000'],
+      ['--max-queued-bytes-per-worker N', '16777216'],
+      ['--worker-drain-grace-ms N', '10000'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }

@@ -1,14 +1,6 @@
 import { expect } from 'chai'
 import { filter, firstValueFrom } from 'rxjs'
-import { rawWorker, sendJson, useEngine, type RawWorker } from '../support/engine'
-
-/** Registers `ids` on a raw worker and waits until the engine has processed them. */
-async function registered(worker: RawWorker, ...ids: string[]): Promise<void> {
-  for (const id of ids) sendJson(worker.ws, { type: 'registerfunction', id, description: `does ${id}` })
-  // Frames on one socket are handled in order: this answer comes after the registrations.
-  sendJson(worker.ws, { type: 'invokefunction', invocation_id: `sync-${ids.join()}`, function_id: 'engine::functions::list', data: {} })
-  await worker.next('invocationresult')
-}
+import { rawWorker, registered, sendJson, useEngine } from '../support/engine'
 
 describe('engine worker routing', () => {
   const context = useEngine()

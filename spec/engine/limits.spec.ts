@@ -188,6 +188,8 @@ describe('engine limits', () => {
         upgradeTimeoutMs: 5_000,
         maxTelemetryMessageBytes: 1024 * 1024,
         telemetryIdleMs: 90_000,
+        maxQueuedBytesPerWorker: 16 * 1024 * 1024,
+        workerDrainGraceMs: 10_000,
       })
     })
 

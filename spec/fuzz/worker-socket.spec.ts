@@ -1,11 +1,9 @@
 import { expect } from 'chai'
-import { createHash, randomBytes } from 'crypto'
 import fc from 'fast-check'
 import net from 'net'
 import WebSocket from 'ws'
-import type { ChannelReader, WorkerClient } from '../../lib'
-import { lastValueFrom, toArray } from 'rxjs'
 import { rawWorker, recordingLogger, statsReach, useEngine } from '../support/engine'
+import { healthyTraffic } from '../support/healthy-traffic'
 import { useWorkers } from '../support/workers'
 
 // Seeded, so a failure replays exactly: FUZZ_SEED=<seed> npm test. fast-check shrinks a failing batch.
@@ -221,44 +219,6 @@ function hostileConnection(port: number, bytes: Buffer): Promise<void> {
     socket.resume()
     socket.once('close', () => resolve())
   })
-}
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
-
-/** Invokes and streams through the engine over and over until `stop()`, which rejects if any round went wrong. */
-function healthyTraffic(callee: WorkerClient, caller: WorkerClient) {
-  callee.registerFunction('healthy.echo', (input: unknown) => input)
-  callee.registerFunction('healthy.digest', async ({ reader }: { reader: ChannelReader }) => {
-    const [data, messages] = await Promise.all([reader.readAll(), lastValueFrom(reader.messages$.pipe(toArray()))])
-    return `${sha256(data)}:${messages.join(',')}`
-  })
-  let stopped = false
-  const state = { rounds: 0, failure: undefined as unknown }
-  const running = (async () => {
-    await callee.ready()
-    while (!stopped) {
-      const payload = { round: state.rounds, note: randomBytes(8).toString('hex') }
-      expect(await caller.trigger({ function_id: 'healthy.echo', payload })).to.deep.equal(payload)
-      const { writer, readerRef } = await caller.createChannel()
-      const data = randomBytes(256 * 1024)
-      const digest = caller.trigger({ function_id: 'healthy.digest', payload: { reader: readerRef } })
-      writer.sendMessage(`round ${state.rounds}`)
-      writer.write(data)
-      writer.close()
-      expect(await digest).to.equal(`${sha256(data)}:round ${state.rounds}`)
-      state.rounds++
-    }
-  })().catch((error: unknown) => {
-    state.failure = error
-  })
-  return {
-    state,
-    stop: async () => {
-      stopped = true
-      await running
-      if (state.failure !== undefined) throw state.failure
-    },
-  }
 }
 
 describe(`fuzz: malformed frames on worker sockets (seed ${SEED})`, function () {

@@ -112,6 +112,14 @@ export async function rawWorker(url: string, options?: WebSocket.ClientOptions):
   }
 }
 
+/** Registers `ids` on a raw worker and waits until the engine has processed them. */
+export async function registered(worker: RawWorker, ...ids: string[]): Promise<void> {
+  for (const id of ids) sendJson(worker.ws, { type: 'registerfunction', id, description: `does ${id}` })
+  // Frames on one socket are handled in order: this answer comes after the registrations.
+  sendJson(worker.ws, { type: 'invokefunction', invocation_id: `sync-${ids.join()}`, function_id: 'engine::functions::list', data: {} })
+  await worker.next('invocationresult')
+}
+
 /** Creates a channel through the engine function on a raw worker socket, as any worker would. */
 export async function createRawChannel(url: string, data: unknown = {}): Promise<ChannelPair & { buffer_size: number }> {
   const worker = await rawWorker(url)
