@@ -12,6 +12,9 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-pending-invocations', 'maxPendingInvocationsPerWorker', 'invocations one worker may wait on'],
   ['max-buffer-frames', 'maxBufferFrames', 'largest buffer_size of a channel (frames)'],
   ['channel-ttl-ms', 'channelTtlMs', 'ms before a channel not connected on both ends is swept'],
+  ['max-held-bytes-per-channel', 'maxHeldBytesPerChannel', 'bytes one channel may hold before its writer is paused'],
+  ['max-held-bytes-per-worker', 'maxHeldBytesPerWorker', "bytes one worker's channels may hold before their writers are paused"],
+  ['max-held-bytes', 'maxHeldBytes', 'bytes all channels may hold before writers are paused'],
 ]
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'

@@ -17,6 +17,7 @@ import type { EngineEvent, SocketEndpoint } from './events'
 import { FunctionRegistry } from './function-registry'
 import { closeSocket } from '../socket/close'
 import { nativeMasking } from '../socket/native'
+import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
 import { resolveLimits, type EngineLimits } from './limits'
@@ -32,7 +33,11 @@ export interface EngineOptions extends Partial<EngineLimits> {
   /** Port to listen on; 0 picks a free one. Default 49134. */
   readonly port?: number
   readonly logger?: Logger
-  /** How often the engine pings workers and drops those that did not answer the last ping. Default 30 s. */
+  /**
+   * How often the engine pings workers and drops those that did not answer the last ping.
+   * Channel sockets are checked as often: one whose peer neither answered, sent nor took a
+   * byte in that time is dropped. Default 30 s.
+   */
   readonly heartbeatMs?: number
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
   readonly dropChannelsOfGoneWorkers?: boolean
@@ -51,6 +56,8 @@ export interface EngineStats {
   readonly channels: number
   /** Frames the engine holds for readers right now, across all channels. */
   readonly heldFrames: number
+  /** Bytes the engine holds for readers right now, across all channels. */
+  readonly heldBytes: number
   readonly pendingInvocations: number
   readonly sockets: number
 }
@@ -82,7 +89,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
   const events = new Subject<EngineEvent>()
-  const channels = new ChannelRegistry(limits, logger, events, () => performance.now())
+  const heartbeatMs = options.heartbeatMs ?? 30_000
+  const channels = new ChannelRegistry(limits, logger, events, () => performance.now(), heartbeatMs)
   const functions = new FunctionRegistry()
   const invocations = new InvocationRouter(limits.maxPendingInvocationsPerWorker)
   const workers = new Map<string, WorkerConnection>()
@@ -98,6 +106,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     noServer: true,
     maxPayload: limits.maxFrameBytes,
     perMessageDeflate: false,
+    // A slow reader may take minutes to drain what is queued ahead of its close frame: the
+    // channel heartbeat, not an absolute timer, tells it from a dead one.
+    ...WITHOUT_CLOSE_TIMEOUT,
     WebSocket: socketClassWithReasons('maxFrameBytes', limits.maxFrameBytes),
   })
   const telemetryServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes })
@@ -166,7 +177,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       }
       channelServer.handleUpgrade(request, socket, head, (ws) => {
         track(ws, 'channel')
-        channels.attach(outcome.relay, direction, ws)
+        channels.attach(outcome.relay, direction, ws, request.socket)
       })
     } else if (url.pathname === '/otel') {
       // Telemetry from the official client: accepted and dropped (protocol section 5).
@@ -201,6 +212,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     functions: functions.size,
     channels: channels.size,
     heldFrames: channels.heldFrames,
+    heldBytes: channels.heldBytes,
     pendingInvocations: invocations.size,
     sockets: sockets.size,
   })
@@ -221,8 +233,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       worker.alive = false
       worker.ws.ping()
     }
-  }, options.heartbeatMs ?? 30_000)
+  }, heartbeatMs)
   heartbeat.unref()
+  const channelHeartbeat = setInterval(() => channels.beat(), heartbeatMs)
+  channelHeartbeat.unref()
   // One timer for every channel, rather than one per channel.
   const sweeper = setInterval(() => channels.sweep(), sweepInterval(limits.channelTtlMs))
   sweeper.unref()
@@ -237,6 +251,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     })
   } catch (error) {
     clearInterval(heartbeat)
+    clearInterval(channelHeartbeat)
     clearInterval(sweeper)
     throw error
   }
@@ -248,6 +263,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const close = () =>
     (closing ??= (async () => {
       clearInterval(heartbeat)
+      clearInterval(channelHeartbeat)
       clearInterval(sweeper)
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
       // Results go out before the close frames, on the same sockets, so callers see why.

@@ -14,6 +14,12 @@ export interface EngineLimits {
   readonly maxBufferFrames: number
   /** A channel not connected on both ends this long after its creation is swept. */
   readonly channelTtlMs: number
+  /** Bytes one channel may hold for its reader before its writer is paused (with `buffer_size` frames, whichever comes first). */
+  readonly maxHeldBytesPerChannel: number
+  /** Bytes all channels created by one worker may hold before their writers are paused, so one client cannot take the whole engine's budget. */
+  readonly maxHeldBytesPerWorker: number
+  /** Bytes all channels together may hold before every writer is paused. */
+  readonly maxHeldBytes: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -23,6 +29,9 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxPendingInvocationsPerWorker: 10_000,
   maxBufferFrames: 1024,
   channelTtlMs: 5 * 60_000,
+  maxHeldBytesPerChannel: 16 * 1024 * 1024,
+  maxHeldBytesPerWorker: 128 * 1024 * 1024,
+  maxHeldBytes: 512 * 1024 * 1024,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

@@ -170,7 +170,7 @@ describe('engine limits', () => {
   describe('defaults', () => {
     const context = useEngine()
 
-    it('are 16 MiB per message, 1 MiB per frame, 4096 channels and 10000 invocations per worker, 1024 frames, 5 min TTL', () => {
+    it('are 16 MiB per message, 1 MiB per frame, 4096 channels and 10000 invocations per worker, 1024 frames, 5 min TTL, 16/128/512 MiB held per channel/worker/engine', () => {
       expect(context.engine.limits).to.deep.equal({
         maxMessageBytes: 16 * 1024 * 1024,
         maxFrameBytes: 1024 * 1024,
@@ -178,6 +178,9 @@ describe('engine limits', () => {
         maxPendingInvocationsPerWorker: 10_000,
         maxBufferFrames: 1024,
         channelTtlMs: 300_000,
+        maxHeldBytesPerChannel: 16 * 1024 * 1024,
+        maxHeldBytesPerWorker: 128 * 1024 * 1024,
+        maxHeldBytes: 512 * 1024 * 1024,
       })
     })
 
