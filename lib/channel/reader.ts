@@ -9,10 +9,12 @@ import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
-import { openSocket, type ConnectOptions } from '../socket/connect'
+import { openSocket, tcpSocketOf, type ConnectOptions } from '../socket/connect'
 import { socketFrames } from '../socket/frames'
+import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { channelErrorFrom } from './close-error'
 import { Inbox } from './inbox'
+import { keepAlive, type KeepAliveOptions } from './keep-alive'
 
 export interface ChannelEndOptions {
   /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
@@ -25,6 +27,8 @@ export interface ChannelEndOptions {
    * stream has a subscriber waiting, before both fail with `unread_backlog` (default 10 s).
    */
   readonly unreadBacklogGraceMs?: number
+  /** Pings from this end, and how long the engine may show no progress. */
+  readonly keepAlive?: KeepAliveOptions
 }
 
 /** Chunks kept unread before the reader stops reading its socket. */
@@ -119,7 +123,7 @@ export class ChannelReader {
 
   private connect(): void {
     if (this.connection || this.ended) return
-    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect).subscribe({
+    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
       next: (ws) => this.attach(ws),
       error: (error: unknown) => this.finish(channelErrorFrom(error)),
     })
@@ -136,6 +140,9 @@ export class ChannelReader {
         complete: () => this.finish(),
         error: (error: unknown) => this.finish(channelErrorFrom(error)),
       }),
+    )
+    this.connection?.add(
+      keepAlive(ws, tcpSocketOf(ws), () => 0, this.options.keepAlive ?? {}, (reason) => this.finish(new ChannelError('channel_closed', reason))),
     )
     this.pace()
   }

@@ -8,10 +8,12 @@ import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { binaryFrame, textFrame, type Frame } from '../socket/frame'
-import { openSocket } from '../socket/connect'
+import { openSocket, tcpSocketOf } from '../socket/connect'
 import { socketFrames } from '../socket/frames'
+import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { FrameSender } from '../socket/sender'
 import { channelErrorFrom } from './close-error'
+import { keepAlive } from './keep-alive'
 import type { ChannelEndOptions } from './reader'
 
 /** Binary data is sent in frames of at most this size, so a frame count bounds memory. */
@@ -148,7 +150,9 @@ export class ChannelWriter {
 
   private connect(): void {
     if (this.connection) return
-    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect).subscribe({
+    // No absolute close timer: the engine may hold this socket back while a slow reader drains,
+    // and `end()` waits as long as bytes keep moving (see keepAlive).
+    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
       next: (ws) => this.attach(ws),
       error: (error: unknown) => this.fail(channelErrorFrom(error)),
     })
@@ -163,6 +167,11 @@ export class ChannelWriter {
         complete: () => this.onSocketClosed(),
         error: (error: unknown) => this.onSocketClosed(channelErrorFrom(error)),
       }),
+    )
+    this.connection?.add(
+      keepAlive(ws, tcpSocketOf(ws), () => sender.writtenBytes, this.options.keepAlive ?? {}, (reason) =>
+        this.onSocketClosed(new ChannelError('channel_closed', reason)),
+      ),
     )
     for (const frame of this.pending) sender.next(frame)
     this.pending.length = 0

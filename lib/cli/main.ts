@@ -28,6 +28,9 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['telemetry-idle-ms', 'telemetryIdleMs', 'ms after which a silent /otel socket is closed'],
   ['max-queued-bytes-per-worker', 'maxQueuedBytesPerWorker', 'bytes queued to a worker past which it gets no invocations'],
   ['worker-drain-grace-ms', 'workerDrainGraceMs', 'ms a worker past that limit has to drain before it is dropped'],
+  ['max-held-bytes-per-channel', 'maxHeldBytesPerChannel', 'bytes one channel may hold before its writer is paused'],
+  ['max-held-bytes-per-worker', 'maxHeldBytesPerWorker', "bytes one worker's channels may hold before their writers are paused"],
+  ['max-held-bytes', 'maxHeldBytes', 'bytes all channels may hold before writers are paused'],
 ]
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'

@@ -1,3 +1,4 @@
+import type { Socket } from 'net'
 import type { Observer, Subscription } from 'rxjs'
 import type WebSocket from 'ws'
 import { CloseCode } from '../protocol/close-codes'
@@ -7,31 +8,49 @@ import type { Frame } from '../socket/frame'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import type { Logger } from '../log'
+import type { ChannelHeartbeat } from './channel-heartbeat'
 import type { EngineEvent } from './events'
+import type { BudgetWaiter, HeldBytesBudget } from './held-bytes'
 
 type WriterEnd = { readonly clean: true } | { readonly clean: false; readonly code: number; readonly reason: string }
 
+/** What every relay of one engine shares. */
+export interface RelayContext {
+  readonly logger: Logger
+  readonly events: Observer<EngineEvent>
+  readonly budget: HeldBytesBudget
+  readonly heartbeat: ChannelHeartbeat
+  readonly maxHeldBytesPerChannel: number
+}
+
 /**
  * Connects the writer socket of one channel to its reader socket. The writer's frames are an
- * Observable; the reader's socket is a {@link FrameSender}. At most `bufferSize` frames are
- * held (queued here plus in flight to the reader); beyond that the writer's socket is paused,
- * so TCP backpressure reaches the writer. Either end may connect first.
+ * Observable; the reader's socket is a {@link FrameSender}. Frames are held (queued here plus
+ * in flight to the reader) up to `bufferSize` frames and `maxHeldBytesPerChannel` bytes, and
+ * while the engine-wide or the creating worker's byte budget has room; beyond that the
+ * writer's socket is paused, so TCP backpressure reaches the writer. Either end may connect
+ * first. After the writer's end the channel lasts until the reader's socket has closed, since
+ * its last frames are on their way until then.
  */
-export class ChannelRelay {
+export class ChannelRelay implements BudgetWaiter {
   private readonly backlog: Frame[] = []
+  private backlogBytes = 0
   private writer?: { ws: WebSocket; frames: Subscription }
   private reader?: { ws: WebSocket; sender: FrameSender; subscriptions: Subscription }
   private writerEnd?: WriterEnd
+  private readerEnded = false
   private writerPaused = false
   private finished = false
   private writerSeen = false
   private readerSeen = false
+  /** Held bytes as last counted in the shared budget. */
+  private countedBytes = 0
 
   constructor(
     readonly channelId: string,
     private readonly bufferSize: number,
-    private readonly logger: Logger,
-    private readonly events: Observer<EngineEvent>,
+    private readonly ownerWorkerId: string | undefined,
+    private readonly context: RelayContext,
     private readonly onFinished: () => void,
   ) {}
 
@@ -40,16 +59,27 @@ export class ChannelRelay {
     return this.backlog.length + (this.reader?.sender.inflightFrames ?? 0)
   }
 
+  /** Bytes held by the engine for this channel right now. */
+  get heldBytes(): number {
+    return this.backlogBytes + (this.reader?.sender.inflightBytes ?? 0)
+  }
+
   /** Whether each end has connected at some point; channels that never were are swept after the TTL. */
   get connectedOnBothEnds(): boolean {
     return this.writerSeen && this.readerSeen
+  }
+
+  /** The writer ended cleanly and the reader has been sent everything and the end: only delivery is left. */
+  get draining(): boolean {
+    return this.readerEnded && this.writerEnd?.clean === true
   }
 
   isTaken(direction: ChannelDirection): boolean {
     return direction === 'write' ? this.writer !== undefined || this.writerEnd !== undefined : this.reader !== undefined
   }
 
-  attachWriter(ws: WebSocket): void {
+  /** `socket` is the connection under `ws`, as handed to the upgrade. */
+  attachWriter(ws: WebSocket, socket: Socket): void {
     const frames = socketFrames(ws).subscribe({
       next: (frame) => this.onWriterFrame(frame),
       complete: () => this.onWriterEnd({ clean: true }),
@@ -58,9 +88,13 @@ export class ChannelRelay {
     })
     this.writer = { ws, frames }
     this.writerSeen = true
+    this.context.heartbeat.watch(ws, socket, (reason) =>
+      this.onWriterEnd({ clean: false, code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
+    )
   }
 
-  attachReader(ws: WebSocket): void {
+  /** `socket` is the connection under `ws`, as handed to the upgrade. */
+  attachReader(ws: WebSocket, socket: Socket): void {
     const sender = new FrameSender(ws)
     const subscriptions = sender.written$.subscribe(() => this.pump())
     // A reader sends no data; its frames are ignored, its close means it has gone away.
@@ -72,6 +106,7 @@ export class ChannelRelay {
     )
     this.reader = { ws, sender, subscriptions }
     this.readerSeen = true
+    this.context.heartbeat.watch(ws, socket, (reason) => this.onReaderGone(`reader dropped: ${reason}`), () => sender.writtenBytes)
     this.pump()
   }
 
@@ -79,10 +114,9 @@ export class ChannelRelay {
   abort(code: number, reason: string): void {
     this.writer?.frames.unsubscribe()
     this.reader?.subscriptions.unsubscribe()
-    // A paused socket would not read the peer's answer to the close frame.
-    if (this.writerPaused) this.writer?.ws.resume()
     closeIfOpen(this.writer?.ws, code, reason)
     closeIfOpen(this.reader?.ws, code, reason)
+    this.dropBacklog()
     this.finish()
   }
 
@@ -90,26 +124,50 @@ export class ChannelRelay {
   expire(ttlMs: number): void {
     const missing = this.writerSeen ? 'the reader never' : this.readerSeen ? 'the writer never' : 'neither end'
     const reason = `channel expired: ${missing} connected within ${ttlMs} ms`
-    this.logger.debug(`channel ${this.channelId}: ${reason}`)
-    this.events.next({ type: 'channel_expired', channel_id: this.channelId, reason })
+    this.context.logger.debug(`channel ${this.channelId}: ${reason}`)
+    this.context.events.next({ type: 'channel_expired', channel_id: this.channelId, reason })
     this.abort(CloseCode.Expired, reason)
+  }
+
+  /** Pauses or resumes the writer from what this channel holds and the shared budgets' room. */
+  pace(): void {
+    const ws = this.writer?.ws
+    if (!ws || this.writerEnd || this.finished) return
+    const frames = this.heldFrames
+    const bytes = this.heldBytes
+    const sharedFull = this.context.budget.isFull(this.ownerWorkerId)
+    const perChannel = this.context.maxHeldBytesPerChannel
+    if (!this.writerPaused && (frames >= this.bufferSize || bytes >= perChannel || sharedFull)) {
+      this.writerPaused = true
+      ws.pause()
+      this.context.budget.wait(this)
+      this.context.events.next({ type: 'writer_paused', channel_id: this.channelId, held_frames: frames, held_bytes: bytes })
+    } else if (this.writerPaused && frames <= this.bufferSize >> 1 && bytes <= perChannel / 2 && !sharedFull) {
+      this.writerPaused = false
+      ws.resume()
+      this.context.budget.stopWaiting(this)
+      this.context.events.next({ type: 'writer_resumed', channel_id: this.channelId, held_frames: frames, held_bytes: bytes })
+    }
   }
 
   private onWriterFrame(frame: Frame): void {
     this.backlog.push(frame)
+    this.backlogBytes += frame.data.length
     this.pump()
   }
 
   private onWriterEnd(end: WriterEnd): void {
+    if (this.writerEnd) return
     this.writerEnd = end
     this.writer?.frames.unsubscribe()
-    if (!end.clean) this.logger.debug(`channel ${this.channelId}: ${end.reason}`)
+    this.context.budget.stopWaiting(this)
+    if (!end.clean) this.context.logger.debug(`channel ${this.channelId}: ${end.reason}`)
     this.pump()
   }
 
   private onReaderGone(reason: string): void {
     this.reader?.subscriptions.unsubscribe()
-    this.backlog.length = 0
+    this.dropBacklog()
     if (this.writer && this.writerEnd === undefined) {
       this.writer.frames.unsubscribe()
       closeIfOpen(this.writer.ws, CloseCode.ReaderGone, reason)
@@ -117,42 +175,45 @@ export class ChannelRelay {
     this.finish()
   }
 
-  /** Moves held frames to the reader, ends it after the last one, and paces the writer. */
+  /** Moves held frames to the reader, sends it the end after the last one, and paces the writer. */
   private pump(): void {
     const reader = this.reader
-    if (reader && reader.sender.open) {
-      while (this.backlog.length > 0) reader.sender.next(this.backlog.shift() as Frame)
-      if (this.writerEnd && !this.finished) {
-        reader.subscriptions.unsubscribe()
+    if (reader && reader.sender.open && !this.readerEnded) {
+      while (this.backlog.length > 0) {
+        const frame = this.backlog.shift() as Frame
+        this.backlogBytes -= frame.data.length
+        reader.sender.next(frame)
+      }
+      if (this.writerEnd) {
+        this.readerEnded = true
         if (this.writerEnd.clean) reader.sender.complete()
         else reader.sender.close(this.writerEnd.code, this.writerEnd.reason)
-        this.finish()
-        return
       }
     }
+    this.countHeldBytes()
     this.pace()
   }
 
-  private pace(): void {
-    const ws = this.writer?.ws
-    if (!ws || this.writerEnd) return
-    const held = this.heldFrames
-    if (!this.writerPaused && held >= this.bufferSize) {
-      this.writerPaused = true
-      ws.pause()
-      this.events.next({ type: 'writer_paused', channel_id: this.channelId, held_frames: held })
-    } else if (this.writerPaused && held <= this.bufferSize >> 1) {
-      this.writerPaused = false
-      ws.resume()
-      this.events.next({ type: 'writer_resumed', channel_id: this.channelId, held_frames: held })
-    }
+  /** Brings the shared budget up to date with what this channel holds (nothing once finished). */
+  private countHeldBytes(): void {
+    const held = this.finished ? 0 : this.heldBytes
+    const delta = held - this.countedBytes
+    this.countedBytes = held
+    this.context.budget.add(this.ownerWorkerId, delta)
+  }
+
+  private dropBacklog(): void {
+    this.backlog.length = 0
+    this.backlogBytes = 0
   }
 
   private finish(): void {
     if (this.finished) return
     this.finished = true
+    this.context.budget.stopWaiting(this)
+    this.countHeldBytes()
     this.onFinished()
-    this.events.next({ type: 'channel_finished', channel_id: this.channelId })
+    this.context.events.next({ type: 'channel_finished', channel_id: this.channelId })
   }
 }
 

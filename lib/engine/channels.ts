@@ -1,13 +1,16 @@
 import { randomBytes, randomUUID } from 'crypto'
 import * as E from 'fp-ts/Either'
 import type { Observer } from 'rxjs'
+import type { Socket } from 'net'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
 import type { ChannelDirection, ChannelPair } from '../protocol/refs'
 import { CloseCode } from '../protocol/close-codes'
-import { ChannelRelay } from './channel-relay'
+import { ChannelHeartbeat } from './channel-heartbeat'
+import { ChannelRelay, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
+import { HeldBytesBudget } from './held-bytes'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
 import { secretsMatch } from './secrets'
 
@@ -30,24 +33,37 @@ function newAccessKey(): string {
   return randomBytes(16).toString('base64url')
 }
 
-type ChannelLimits = Pick<EngineLimits, 'maxChannelsPerWorker' | 'maxBufferFrames' | 'channelTtlMs'>
+type ChannelLimits = Pick<
+  EngineLimits,
+  'maxChannelsPerWorker' | 'maxBufferFrames' | 'channelTtlMs' | 'maxHeldBytesPerChannel' | 'maxHeldBytesPerWorker' | 'maxHeldBytes'
+>
 
 /**
  * The engine's channels by id, with one access key per direction. It also enforces the
- * channel limits: open channels per worker, frames per channel, and the TTL of channels
- * that were never connected on both ends.
+ * channel limits: open channels per worker, frames and bytes held per channel, per creating
+ * worker and engine-wide, the TTL of channels that were never connected on both ends, and
+ * the liveness of every channel socket (see {@link ChannelHeartbeat}).
  */
 export class ChannelRegistry {
   // A Map iterates in insertion order, which is creation order: the sweep relies on it.
   private readonly channels = new Map<string, ChannelEntry>()
   private readonly openByOwner = new Map<string, number>()
+  private readonly budget: HeldBytesBudget
+  private readonly heartbeat: ChannelHeartbeat
+  private readonly relayContext: RelayContext
 
+  /** `heartbeatMs` is the window in which a channel socket's peer must show progress; see {@link beat}. */
   constructor(
     private readonly limits: ChannelLimits,
     private readonly logger: Logger,
     private readonly events: Observer<EngineEvent>,
     private readonly now: () => number,
-  ) {}
+    heartbeatMs: number,
+  ) {
+    this.budget = new HeldBytesBudget(limits)
+    this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
+    this.relayContext = { logger, events, budget: this.budget, heartbeat: this.heartbeat, maxHeldBytesPerChannel: limits.maxHeldBytesPerChannel }
+  }
 
   get size(): number {
     return this.channels.size
@@ -58,6 +74,16 @@ export class ChannelRegistry {
     let held = 0
     for (const entry of this.channels.values()) held += entry.relay.heldFrames
     return held
+  }
+
+  /** Bytes held across all channels: queued for a reader or in flight to it. */
+  get heldBytes(): number {
+    return this.budget.total
+  }
+
+  /** Pings every channel socket and drops those whose peer made no progress since the last beat; run every `heartbeatMs`. */
+  beat(): void {
+    this.heartbeat.beat()
   }
 
   /**
@@ -76,7 +102,7 @@ export class ChannelRegistry {
     const granted = Math.min(bufferSize ?? DEFAULT_BUFFER_FRAMES, this.limits.maxBufferFrames)
     const channelId = randomUUID()
     const keys = { write: newAccessKey(), read: newAccessKey() }
-    const relay = new ChannelRelay(channelId, granted, this.logger, this.events, () => this.remove(channelId))
+    const relay = new ChannelRelay(channelId, granted, ownerWorkerId, this.relayContext, () => this.remove(channelId))
     this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })
     if (ownerWorkerId !== undefined) this.openByOwner.set(ownerWorkerId, open + 1)
     this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: granted })
@@ -97,20 +123,22 @@ export class ChannelRegistry {
     return { ok: true, relay: entry.relay }
   }
 
-  /** Hands an accepted socket to its channel, or closes it at once if that end is taken. */
-  attach(relay: ChannelRelay, direction: ChannelDirection, ws: WebSocket): void {
+  /** Hands an accepted socket (`socket` is the connection under it) to its channel, or closes it at once if that end is taken. */
+  attach(relay: ChannelRelay, direction: ChannelDirection, ws: WebSocket, socket: Socket): void {
     if (relay.isTaken(direction)) {
+      // Watched too: its closing handshake has no absolute timer.
+      this.heartbeat.watch(ws, socket, () => undefined)
       ws.close(CloseCode.EndTaken, `the ${direction} end of this channel is already connected`)
       return
     }
-    if (direction === 'write') relay.attachWriter(ws)
-    else relay.attachReader(ws)
+    if (direction === 'write') relay.attachWriter(ws, socket)
+    else relay.attachReader(ws, socket)
   }
 
-  /** Fails every channel created by a worker that has gone. */
+  /** Fails every channel created by a worker that has gone; a stream that ended cleanly still drains to its reader. */
   dropOwnedBy(workerId: string, reason: string): void {
     for (const entry of [...this.channels.values()]) {
-      if (entry.ownerWorkerId === workerId) entry.relay.abort(CloseCode.WriterAborted, reason)
+      if (entry.ownerWorkerId === workerId && !entry.relay.draining) entry.relay.abort(CloseCode.WriterAborted, reason)
     }
   }
 

@@ -16,6 +16,7 @@ import type { EngineEvent, SocketEndpoint } from './events'
 import { FunctionRegistry } from './function-registry'
 import { closeSocket } from '../socket/close'
 import { nativeMasking } from '../socket/native'
+import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { refuseUpgrade } from './http'
 import { InvocationRouter } from './invocation-router'
 import { resolveLimits, type EngineLimits } from './limits'
@@ -36,7 +37,8 @@ export interface EngineOptions extends Partial<EngineLimits> {
   readonly logger?: Logger
   /**
    * How often the engine pings workers and drops those that did not answer the last ping: a pong
-   * is the only sign of life, not other frames. Default 30 s.
+   * is the only sign of life, not other frames. Channel sockets are checked as often: one whose
+   * peer neither answered, sent nor took a byte in that time is dropped. Default 30 s.
    */
   readonly heartbeatMs?: number
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
@@ -56,6 +58,8 @@ export interface EngineStats {
   readonly channels: number
   /** Frames the engine holds for readers right now, across all channels. */
   readonly heldFrames: number
+  /** Bytes the engine holds for readers right now, across all channels. */
+  readonly heldBytes: number
   readonly pendingInvocations: number
   /** Bytes queued to worker sockets and not yet taken by their workers, across all workers. */
   readonly queuedBytes: number
@@ -91,7 +95,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
   const dropChannels = options.dropChannelsOfGoneWorkers ?? true
   const events = new Subject<EngineEvent>()
-  const channels = new ChannelRegistry(limits, logger, events, () => performance.now())
+  const heartbeatMs = options.heartbeatMs ?? 30_000
+  const channels = new ChannelRegistry(limits, logger, events, () => performance.now(), heartbeatMs)
   const functions = new FunctionRegistry(limits, () => performance.now())
   const invocations = new InvocationRouter(limits.maxPendingInvocationsPerWorker)
   const workers = new Map<string, WorkerConnection>()
@@ -107,6 +112,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     noServer: true,
     maxPayload: limits.maxFrameBytes,
     perMessageDeflate: false,
+    // A slow reader may take minutes to drain what is queued ahead of its close frame: the
+    // channel heartbeat, not an absolute timer, tells it from a dead one.
+    ...WITHOUT_CLOSE_TIMEOUT,
     WebSocket: socketClassWithReasons('maxFrameBytes', limits.maxFrameBytes),
   })
   const telemetryServer = new WebSocketServer({
@@ -185,7 +193,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       }
       channelServer.handleUpgrade(request, socket, head, (ws) => {
         track(ws, 'channel')
-        channels.attach(outcome.relay, direction, ws)
+        channels.attach(outcome.relay, direction, ws, request.socket)
       })
     } else if (url.pathname === '/otel') {
       if (!tokenPresented(request, url, socket, 'telemetry')) return
@@ -217,6 +225,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     functions: functions.size,
     channels: channels.size,
     heldFrames: channels.heldFrames,
+    heldBytes: channels.heldBytes,
     pendingInvocations: invocations.size,
     queuedBytes: queuedBytes(workers.values()),
     shedInvocations: invocations.shed,
@@ -237,8 +246,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       worker.alive = false
       worker.ws.ping()
     }
-  }, options.heartbeatMs ?? 30_000)
+  }, heartbeatMs)
   heartbeat.unref()
+  const channelHeartbeat = setInterval(() => channels.beat(), heartbeatMs)
+  channelHeartbeat.unref()
   // One timer for every channel, rather than one per channel.
   const sweeper = setInterval(() => channels.sweep(), sweepInterval(limits.channelTtlMs))
   sweeper.unref()
@@ -253,6 +264,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     })
   } catch (error) {
     clearInterval(heartbeat)
+    clearInterval(channelHeartbeat)
     clearInterval(sweeper)
     telemetry.stop()
     throw error
@@ -265,6 +277,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const close = () =>
     (closing ??= (async () => {
       clearInterval(heartbeat)
+      clearInterval(channelHeartbeat)
       clearInterval(sweeper)
       telemetry.stop()
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -10,9 +10,9 @@ export type EngineEvent =
   /** The channel's ends did not both connect within the TTL; `channel_finished` follows. */
   | { readonly type: 'channel_expired'; readonly channel_id: string; readonly reason: string }
   | { readonly type: 'channel_finished'; readonly channel_id: string }
-  /** The channel holds `buffer_size` frames: the writer's socket is no longer read. */
-  | { readonly type: 'writer_paused'; readonly channel_id: string; readonly held_frames: number }
-  | { readonly type: 'writer_resumed'; readonly channel_id: string; readonly held_frames: number }
+  /** The channel holds `buffer_size` frames or its bytes limit, or a shared byte budget is full: the writer's socket is no longer read. */
+  | { readonly type: 'writer_paused'; readonly channel_id: string; readonly held_frames: number; readonly held_bytes: number }
+  | { readonly type: 'writer_resumed'; readonly channel_id: string; readonly held_frames: number; readonly held_bytes: number }
   /** A socket the engine accepted has closed; `stats().sockets` no longer counts it. */
   | { readonly type: 'socket_closed'; readonly endpoint: SocketEndpoint }
 

@@ -42,6 +42,12 @@ export interface EngineLimits {
   readonly maxQueuedBytesPerWorker: number
   /** A worker still at or over `maxQueuedBytesPerWorker` this long after reaching it is dropped. */
   readonly workerDrainGraceMs: number
+  /** Bytes one channel may hold for its reader before its writer is paused (with `buffer_size` frames, whichever comes first). */
+  readonly maxHeldBytesPerChannel: number
+  /** Bytes all channels created by one worker may hold before their writers are paused, so one client cannot take the whole engine's budget. */
+  readonly maxHeldBytesPerWorker: number
+  /** Bytes all channels together may hold before every writer is paused. */
+  readonly maxHeldBytes: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -64,6 +70,9 @@ export const DEFAULT_LIMITS: EngineLimits = {
   telemetryIdleMs: 90_000,
   maxQueuedBytesPerWorker: 16 * 1024 * 1024,
   workerDrainGraceMs: 10_000,
+  maxHeldBytesPerChannel: 16 * 1024 * 1024,
+  maxHeldBytesPerWorker: 128 * 1024 * 1024,
+  maxHeldBytes: 512 * 1024 * 1024,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

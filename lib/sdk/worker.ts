@@ -4,6 +4,7 @@ import { randomUUID } from 'crypto'
 import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
 import { materializeRefs } from '../channel/refs'
 import { ChannelWriter } from '../channel/writer'
+import type { KeepAliveOptions } from '../channel/keep-alive'
 import { firstValueFrom, Subject } from 'rxjs'
 import { InvocationError, RegistrationError, WorkerError } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
@@ -32,6 +33,8 @@ export interface WorkerOptions {
   readonly invocationTimeoutMs?: number
   readonly reconnect?: Partial<ReconnectPolicy>
   readonly logger?: Logger
+  /** Pings from this worker's channel ends, and how long the engine may show them no progress. */
+  readonly channelKeepAlive?: KeepAliveOptions
 }
 
 /** What a function is registered with: an id and optional descriptions shown in listings. */
@@ -157,7 +160,7 @@ class Worker implements WorkerClient {
   ) {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
-    this.channelOptions = { engineUrl: url, connect: { tls: options.tls } }
+    this.channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive }
     this.retryPolicy = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect }
     this.socket = new WorkerSocket(url, {
       headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },

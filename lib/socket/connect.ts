@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'http'
 import { Observable } from 'rxjs'
-import type { Duplex } from 'stream'
+import type { Socket } from 'net'
 import WebSocket from 'ws'
 import { RxChannelsError } from '../errors'
 
@@ -34,10 +34,10 @@ export function redactUrl(url: string): string {
 
 const MAX_REFUSAL_BODY = 512
 
-const tcpSockets = new WeakMap<WebSocket, Duplex>()
+const tcpSockets = new WeakMap<WebSocket, Socket>()
 
 /** The TCP (or TLS) connection under a socket that {@link openSocket} has emitted. */
-export function tcpSocketOf(ws: WebSocket): Duplex {
+export function tcpSocketOf(ws: WebSocket): Socket {
   const socket = tcpSockets.get(ws)
   if (socket === undefined) throw new RxChannelsError('invalid_argument', 'tcpSocketOf: the socket was not opened by openSocket')
   return socket
@@ -49,15 +49,16 @@ const ignoreError = (): void => undefined
  * Opens a client socket: emits it once open, or errors with {@link UpgradeRefusedError}
  * (carrying the status and the server's reason) or the connection error. It does not
  * complete, so the subscription can own what is set up on the open socket.
- * Unsubscribing before it opens aborts the handshake.
+ * Unsubscribing before it opens aborts the handshake. `wsOptions` go to ws as they are.
  */
-export function openSocket(url: string, options: ConnectOptions = {}): Observable<WebSocket> {
+export function openSocket(url: string, options: ConnectOptions = {}, wsOptions: object = {}): Observable<WebSocket> {
   return new Observable<WebSocket>((subscriber) => {
     const ws = new WebSocket(url, {
       headers: options.headers,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
       perMessageDeflate: false,
       ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca as string | Buffer | Array<string | Buffer> }),
+      ...wsOptions,
     })
     let refusal: UpgradeRefusedError | undefined
     ws.once('upgrade', (response: IncomingMessage) => tcpSockets.set(ws, response.socket))

@@ -12,6 +12,8 @@ import type { Frame } from './frame'
 export class FrameSender implements Observer<Frame> {
   inflightFrames = 0
   inflightBytes = 0
+  /** Bytes whose write has completed, since the start: how much the peer has taken. */
+  writtenBytes = 0
   private readonly written = new Subject<void>()
   readonly written$ = this.written.asObservable()
 
@@ -28,6 +30,7 @@ export class FrameSender implements Observer<Frame> {
     this.ws.send(frame.data, { binary: frame.binary }, () => {
       this.inflightFrames--
       this.inflightBytes -= size
+      this.writtenBytes += size
       this.written.next()
     })
   }

@@ -260,8 +260,15 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     const readerEnd = await openRaw(channelUrl(url, reader))
     expect((await readerEnd.closed).code).to.equal(1011)
 
-    // The channel has finished, so the worker may create another; its reader never comes: swept after 200 ms.
-    const lonely = (await invoke(worker, 'c3', 'engine::channels::create')).result as ChannelPair
+    // The channel finishes once the engine has seen the reader's socket close, which may come
+    // after the reader saw it; then the worker may create another (round trips, not sleeps).
+    // Its reader never comes: swept after 200 ms.
+    let lonely: ChannelPair | undefined
+    for (let round = 0; lonely === undefined; round++) {
+      const answer = await invoke(worker, `c3-${round}`, 'engine::channels::create')
+      if (answer.error === undefined) lonely = answer.result as ChannelPair
+      else expect(answer.error).to.include({ code: 'too_many_channels' })
+    }
     const lonelyWriter = await openRaw(channelUrl(url, lonely.writer))
     expect((await lonelyWriter.closed).code).to.equal(4408)
 

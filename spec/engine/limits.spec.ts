@@ -190,6 +190,9 @@ describe('engine limits', () => {
         telemetryIdleMs: 90_000,
         maxQueuedBytesPerWorker: 16 * 1024 * 1024,
         workerDrainGraceMs: 10_000,
+        maxHeldBytesPerChannel: 16 * 1024 * 1024,
+        maxHeldBytesPerWorker: 128 * 1024 * 1024,
+        maxHeldBytes: 512 * 1024 * 1024,
       })
     })
 
