@@ -35,18 +35,53 @@ export type InvocationErrorCode =
   | 'too_many_channels'
   /** The engine refused this worker's token (HTTP 401). */
   | 'unauthorized'
+  /**
+   * The invocation was never sent: no connection to the engine opened within its timeout.
+   * `cause` is the last connection error, if an attempt failed.
+   */
+  | 'not_connected'
+  /** The client gave up connecting (`reconnect.maxRetries`); `cause` is the last connection error. */
+  | 'engine_unreachable'
+  /** Not connected, and the client's outbox already holds `outbox.maxEntries` or `outbox.maxBytes`. */
+  | 'outbox_full'
   | (string & {})
 
-/** A rejected `trigger()`: the code and message come from the engine or the callee. */
+/**
+ * A rejected `trigger()`: the code and message come from the engine or the callee, or from the
+ * client when the invocation could not be sent (`cause` then says why).
+ */
 export class InvocationError extends RxChannelsError {
   constructor(
     code: InvocationErrorCode,
     message: string,
     readonly function_id: string,
     readonly stacktrace?: string,
+    options?: { cause?: unknown },
   ) {
-    super(code, `${code}: ${message}`)
+    super(code, `${code}: ${message}`, options)
     this.name = 'InvocationError'
+  }
+}
+
+export type ConnectionErrorCode =
+  /** Nothing listens at the address (ECONNREFUSED). */
+  | 'connection_refused'
+  /** The host name did not resolve (ENOTFOUND, EAI_AGAIN). */
+  | 'dns_lookup_failed'
+  /** The TLS handshake failed, typically a certificate the client does not trust (see `tls.ca`). */
+  | 'tls_failed'
+  /** The server answered the upgrade with an HTTP status (`UpgradeRefusedError`: `status`, `reason`). */
+  | 'upgrade_refused'
+  /** The URL cannot be connected to at all (not a ws://, wss://, http:// or https:// URL). */
+  | 'invalid_url'
+  /** Any other failure to connect (reset, unreachable network, handshake timeout); see `cause`. */
+  | 'connection_failed'
+
+/** A socket could not be opened; `cause` is the error Node or ws reported. */
+export class ConnectionError extends RxChannelsError {
+  constructor(code: ConnectionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'ConnectionError'
   }
 }
 
@@ -109,12 +144,25 @@ export type RegistrationErrorCode =
   | 'invalid_registration'
   | (string & {})
 
-export type WorkerErrorCode = 'invalid_argument' | 'shutdown' | 'unauthorized' | RegistrationErrorCode
+export type WorkerErrorCode =
+  | 'invalid_argument'
+  | 'shutdown'
+  /** The engine refused this worker's token (HTTP 401); `cause` is the {@link ConnectionError}. */
+  | 'unauthorized'
+  /**
+   * The client gave up connecting: `reconnect.maxRetries` attempts in a row failed, or the URL
+   * cannot be connected to. `cause` is the last {@link ConnectionError} (or what dropped the connection).
+   */
+  | 'engine_unreachable'
+  | RegistrationErrorCode
 
-/** The worker client could not do what was asked of it (bad arguments, a refused token or registration). */
+/**
+ * The worker client could not do what was asked of it (bad arguments, a refused token or
+ * registration, an engine it gave up reaching).
+ */
 export class WorkerError extends RxChannelsError {
-  constructor(code: WorkerErrorCode, message: string) {
-    super(code, message)
+  constructor(code: WorkerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
     this.name = 'WorkerError'
   }
 }

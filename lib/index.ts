@@ -9,6 +9,7 @@ export type {
   WorkerOptions,
 } from './sdk/worker'
 export type { ReconnectPolicy } from './sdk/backoff'
+export type { OutboxLimits } from './sdk/outbox'
 export type { ConnectOptions, TlsConnectOptions } from './socket/connect'
 export { ChannelReader, type ChannelEndOptions } from './channel/reader'
 export { ChannelWriter, FRAME_SIZE } from './channel/writer'
@@ -34,8 +35,8 @@ export { fromWritableStream, toWritableStream } from './web/writable-stream'
 export { isChannelRef, type StreamChannelRef, type ChannelDirection } from './protocol/refs'
 export type { TriggerAction } from './protocol/messages'
 export { CloseCode } from './protocol/close-codes'
-export { ChannelError, DecodeError, InvocationError, RegistrationError, RxChannelsError, StreamError, WorkerError } from './errors'
-export type { ChannelErrorCode, InvocationErrorCode, RegistrationErrorCode, StreamErrorCode, WorkerErrorCode } from './errors'
+export { ChannelError, ConnectionError, DecodeError, InvocationError, RegistrationError, RxChannelsError, StreamError, WorkerError } from './errors'
+export type { ChannelErrorCode, ConnectionErrorCode, InvocationErrorCode, RegistrationErrorCode, StreamErrorCode, WorkerErrorCode } from './errors'
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './log'
 export {
   startEngine,

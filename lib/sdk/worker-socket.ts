@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either'
 import { BehaviorSubject, Subject, type Subscription } from 'rxjs'
 import WebSocket from 'ws'
-import { WorkerError } from '../errors'
+import { ConnectionError, WorkerError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
@@ -26,14 +26,18 @@ export interface WorkerSocketOptions {
 export interface Drop {
   readonly closeCode?: number
   readonly reason: string
+  readonly cause?: Error
 }
 
 /**
  * The worker's control socket to the engine: reconnects with backoff after any drop, pings
  * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
  * decoded once into typed messages; frames that do not decode are logged and skipped.
- * An engine that refuses the worker's token (HTTP 401) is not retried: `connected$` errors
- * with a `WorkerError` coded `unauthorized`, since retrying cannot fix a wrong token.
+ * Each failed attempt is logged at warn with its cause and the delay before the next one.
+ * The socket gives up when retrying cannot help or may not go on: `connected$` errors with a
+ * `WorkerError` coded `unauthorized` (HTTP 401: a wrong token stays wrong) or
+ * `engine_unreachable` (`reconnect.maxRetries` attempts failed in a row, or a URL that cannot
+ * be connected to), whose `cause` is the last connection error.
  */
 export class WorkerSocket {
   readonly messages$ = new Subject<EngineToWorker>()
@@ -41,6 +45,8 @@ export class WorkerSocket {
   readonly connected$ = new BehaviorSubject(false)
   /** Why the connection dropped last; set before `connected$` emits false. */
   lastDrop?: Drop
+  /** Why the latest attempt to connect failed; undefined once connected. */
+  lastConnectionError?: ConnectionError
 
   private ws?: WebSocket
   private sender?: CoalescingSender
@@ -87,13 +93,17 @@ export class WorkerSocket {
     if (this.stopped) return
     this.connection = openSocket(this.url, { headers: this.options.headers, tls: this.options.tls }).subscribe({
       next: (ws) => this.attach(ws),
-      error: (error: Error) => {
+      error: (error: ConnectionError) => {
+        this.lastConnectionError = error
         if (error instanceof UpgradeRefusedError && error.status === 401) {
-          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`))
+          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
           return
         }
-        this.options.logger.debug(`cannot reach the engine at ${redactUrl(this.url)}: ${error.message}`)
-        this.scheduleReconnect()
+        if (error.code === 'invalid_url') {
+          this.fail(new WorkerError('engine_unreachable', error.message, { cause: error }))
+          return
+        }
+        this.retry(`cannot connect to the engine at ${redactUrl(this.url)}: ${error.message}`, error)
       },
     })
   }
@@ -102,6 +112,7 @@ export class WorkerSocket {
     this.ws = ws
     this.sender = new CoalescingSender(ws, tcpSocketOf(ws))
     this.attempt = 0
+    this.lastConnectionError = undefined
     const touch = () => this.idleTimer?.refresh()
     ws.on('ping', touch)
     ws.on('pong', touch)
@@ -120,7 +131,9 @@ export class WorkerSocket {
         },
         error: (error: Error) =>
           this.onDrop(
-            error instanceof SocketClosedError ? { closeCode: error.closeCode, reason: error.reason || 'no reason given' } : { reason: error.message },
+            error instanceof SocketClosedError
+              ? { closeCode: error.closeCode, reason: error.reason || 'no reason given', cause: error }
+              : { reason: error.message, cause: error },
           ),
         complete: () => this.onDrop({ reason: 'the engine closed the connection' }),
       }),
@@ -135,12 +148,12 @@ export class WorkerSocket {
     this.ws = undefined
     this.sender = undefined
     if (this.stopped) return
-    this.options.logger.warn(`disconnected from the engine${drop.closeCode ? ` (${drop.closeCode})` : ''}: ${drop.reason}`)
     this.lastDrop = drop
     this.connected$.next(false)
-    this.scheduleReconnect()
+    this.retry(`disconnected from the engine${drop.closeCode ? ` (${drop.closeCode})` : ''}: ${drop.reason}`, drop.cause)
   }
 
+  /** Logs the failure once, at error, and ends both subjects with it. */
   private fail(error: WorkerError): void {
     this.stopped = true
     this.options.logger.error(error.message)
@@ -148,14 +161,17 @@ export class WorkerSocket {
     this.messages$.complete()
   }
 
-  private scheduleReconnect(): void {
+  /** Logs what failed with the delay before the next attempt, or gives up past `maxRetries`. */
+  private retry(failure: string, cause: Error | undefined): void {
     const policy = this.options.reconnect
     if (this.stopped) return
     if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
-      this.options.logger.error(`gave up reconnecting to ${redactUrl(this.url)} after ${this.attempt} attempts`)
+      const retries = `${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'}`
+      this.fail(new WorkerError('engine_unreachable', `${failure}; gave up after ${retries} (reconnect.maxRetries)`, { cause }))
       return
     }
     const delay = backoffDelay(policy, this.attempt++)
+    this.options.logger.warn(`${failure}; retrying in ${delay} ms`)
     this.retryTimer = setTimeout(() => this.connect(), delay)
   }
 

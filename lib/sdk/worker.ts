@@ -5,15 +5,16 @@ import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
 import { materializeRefs } from '../channel/refs'
 import { ChannelWriter } from '../channel/writer'
 import type { KeepAliveOptions } from '../channel/keep-alive'
-import { firstValueFrom, Subject } from 'rxjs'
+import { filter, firstValueFrom, Subject } from 'rxjs'
 import { InvocationError, RegistrationError, WorkerError } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
-import type { TlsConnectOptions } from '../socket/connect'
+import { redactUrl, type TlsConnectOptions } from '../socket/connect'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
 import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, RegistrationRejected, TriggerAction } from '../protocol/messages'
 import { ChannelPair, type StreamChannelRef } from '../protocol/refs'
 import { backoffDelay, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff'
+import { Outbox, resolveOutboxLimits, type OutboxLimits } from './outbox'
 import { WorkerSocket } from './worker-socket'
 import { version as SDK_VERSION } from '../../package.json'
 
@@ -31,7 +32,17 @@ export interface WorkerOptions {
   readonly tls?: TlsConnectOptions
   /** How long `trigger()` waits for a result by default. Default 30 s. */
   readonly invocationTimeoutMs?: number
+  /**
+   * Overrides of the reconnect backoff. With `maxRetries` (default -1, forever) the client gives
+   * up after that many failed attempts in a row: `ready()` and every unsent trigger reject with
+   * `engine_unreachable`.
+   */
   readonly reconnect?: Partial<ReconnectPolicy>
+  /**
+   * What the client holds while not connected (default 1000 frames, 16 MiB); a trigger past it
+   * is refused with `outbox_full`.
+   */
+  readonly outbox?: Partial<OutboxLimits>
   readonly logger?: Logger
   /** Pings from this worker's channel ends, and how long the engine may show them no progress. */
   readonly channelKeepAlive?: KeepAliveOptions
@@ -68,7 +79,11 @@ export interface TriggerRequest<P = unknown> {
   readonly payload?: P
   /** Default: the worker's `invocationTimeoutMs`. */
   readonly timeoutMs?: number
-  /** `{ type: 'void' }` sends and forgets: the promise resolves once queued. */
+  /**
+   * `{ type: 'void' }` sends and forgets: the promise resolves once the frame is handed to a
+   * connected socket (at once when connected), and rejects if it never is (`not_connected`
+   * after `timeoutMs`, `outbox_full`, `engine_unreachable`, `shutdown`).
+   */
   readonly action?: TriggerAction
   readonly metadata?: unknown
 }
@@ -91,8 +106,10 @@ export interface WorkerClient {
   /**
    * Resolves once connected and the engine has answered a round trip, so every function
    * registered before the call is live at the engine. Waits while a function's id is
-   * reserved for a dropped worker (`function_reserved`); rejects with the
-   * {@link RegistrationError} of a function the engine refused otherwise.
+   * reserved for a dropped worker (`function_reserved`), and through reconnects; rejects with
+   * the {@link RegistrationError} of a function the engine refused otherwise, or with the
+   * {@link WorkerError} with which the client gave up connecting (`unauthorized`,
+   * `engine_unreachable`; its `cause` is the last connection error).
    */
   ready(): Promise<void>
   /** Fails pending invocations, closes the connection and stops reconnecting. */
@@ -104,7 +121,9 @@ interface PendingTrigger {
   readonly resolve: (result: unknown) => void
   readonly reject: (error: InvocationError) => void
   readonly timer: NodeJS.Timeout
-  /** Whether the invocation reached the socket; those in the outbox are sent on reconnect. */
+  /** Fire-and-forget: settled once sent, as no result comes back. */
+  readonly forget: boolean
+  /** Whether the invocation reached the socket; until then it waits in the outbox under the same id. */
   sent: boolean
 }
 
@@ -145,23 +164,24 @@ class Worker implements WorkerClient {
   private readonly registrationSent$ = new Subject<void>()
   private readonly retryPolicy: ReconnectPolicy
   private readonly pending = new Map<string, PendingTrigger>()
-  private readonly outbox: Array<{ text: string; invocationId?: string }> = []
+  private readonly outbox: Outbox
   private readonly socket: WorkerSocket
   private readonly logger: Logger
   private readonly channelOptions: ChannelEndOptions
   private readonly invocationTimeoutMs: number
   private stopped = false
-  /** Set when the engine refused this worker for good (a wrong token). */
+  /** Set when the client gave up connecting (a wrong token, maxRetries reached). */
   private refusal?: WorkerError
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly options: WorkerOptions,
   ) {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
     this.channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive }
     this.retryPolicy = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect }
+    this.outbox = new Outbox(resolveOutboxLimits(options.outbox))
     this.socket = new WorkerSocket(url, {
       headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },
       tls: options.tls,
@@ -198,28 +218,20 @@ class Worker implements WorkerClient {
 
   trigger<Out = unknown, In = unknown>(request: TriggerRequest<In>): Promise<Out> {
     const { function_id, payload, action, metadata } = request
-    if (this.refusal) return Promise.reject(new InvocationError(this.refusal.code, this.refusal.message, function_id))
+    if (this.refusal) return Promise.reject(this.refusedInvocation(this.refusal, function_id))
     if (this.stopped) return Promise.reject(new InvocationError('shutdown', 'the worker has shut down', function_id))
-    const message: InvokeFunction = { type: 'invokefunction', function_id, data: payload, action, metadata }
-    if (action?.type === 'void') {
-      const text = this.serialize(message, function_id)
-      if (text instanceof InvocationError) return Promise.reject(text)
-      this.sendOrQueue(text)
-      return Promise.resolve(undefined as Out)
-    }
+    const forget = action?.type === 'void'
+    // A fire-and-forget call has no invocation_id on the wire; the id keys its outbox entry.
     const invocationId = randomUUID()
-    const text = this.serialize({ ...message, invocation_id: invocationId }, function_id)
+    const message: InvokeFunction = { type: 'invokefunction', function_id, data: payload, action, metadata }
+    const text = this.serialize(forget ? message : { ...message, invocation_id: invocationId }, function_id)
     if (text instanceof InvocationError) return Promise.reject(text)
     const timeoutMs = request.timeoutMs ?? this.invocationTimeoutMs
     return new Promise<Out>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.settle(invocationId)?.reject(
-          new InvocationError('TIMEOUT', `invocation timed out after ${timeoutMs} ms`, function_id),
-        )
-      }, timeoutMs)
-      const entry: PendingTrigger = { functionId: function_id, resolve: resolve as (result: unknown) => void, reject, timer, sent: false }
-      this.pending.set(invocationId, entry)
-      entry.sent = this.sendOrQueue(text, invocationId)
+      const timer = setTimeout(() => this.onTimeout(invocationId, timeoutMs), timeoutMs)
+      this.pending.set(invocationId, { functionId: function_id, resolve: resolve as (result: unknown) => void, reject, timer, forget, sent: false })
+      if (this.socket.send(text)) this.onSent(invocationId)
+      else if (!this.outbox.add(invocationId, text)) this.settle(invocationId)?.reject(this.outboxFull(function_id))
     })
   }
 
@@ -242,22 +254,10 @@ class Worker implements WorkerClient {
   }
 
   async ready(): Promise<void> {
-    if (!this.socket.open) {
-      await new Promise<void>((resolve, reject) => {
-        const subscription = this.socket.connected$.subscribe({
-          next: (connected) => {
-            if (!connected) return
-            resolve()
-            queueMicrotask(() => subscription.unsubscribe())
-          },
-          error: reject,
-          complete: () => reject(new WorkerError('shutdown', 'the worker shut down before it connected')),
-        })
-      })
-    }
     for (;;) {
+      await this.connected()
       const sentBefore = this.registrationSends
-      await this.roundTrip()
+      if (!(await this.roundTrip())) continue
       // Refusals of registrations sent before the round trip have arrived before its answer.
       const locals = [...this.functions.values()]
       const refused = locals.filter((local) => local.refusal !== undefined)
@@ -272,23 +272,33 @@ class Worker implements WorkerClient {
   async shutdown(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    for (const invocationId of [...this.pending.keys()]) {
-      const entry = this.settle(invocationId)
-      entry?.reject(new InvocationError('shutdown', 'the worker is shutting down', entry.functionId))
-    }
-    this.outbox.length = 0
+    this.failAll((functionId) => new InvocationError('shutdown', 'the worker is shutting down', functionId))
     for (const local of this.functions.values()) clearTimeout(local.retryTimer)
     this.registrationSent$.complete()
     this.socket.close()
   }
 
-  /** Frames on one socket are handled in order: once this answers, every frame sent before it has been. */
-  private async roundTrip(): Promise<void> {
+  /** Resolves once connected; rejects with the WorkerError of a client that gave up, or once shut down. */
+  private async connected(): Promise<void> {
+    const connected = await firstValueFrom(this.socket.connected$.pipe(filter(Boolean)), { defaultValue: false })
+    if (!connected) throw new WorkerError('shutdown', 'the worker shut down before it connected')
+  }
+
+  /**
+   * Frames on one socket are handled in order: once this answers, every frame sent before it
+   * has been. False when the connection dropped first (the caller waits for the next one).
+   */
+  private async roundTrip(): Promise<boolean> {
     try {
       await this.trigger({ function_id: SYNC_FUNCTION_ID, payload: {} })
     } catch (error) {
-      if (!(error instanceof InvocationError && error.code === 'function_not_found')) throw error
+      if (this.refusal) throw this.refusal
+      if (!(error instanceof InvocationError)) throw error
+      // Failed by a drop (not answered by an engine that is shutting down): wait for the next connection.
+      if (!this.socket.open && (error.code === 'connection_lost' || error.code === 'engine_shutting_down')) return false
+      if (error.code !== 'function_not_found') throw error
     }
+    return true
   }
 
   private nextRegistrationSend(): Promise<void> {
@@ -327,18 +337,61 @@ class Worker implements WorkerClient {
     }
   }
 
-  private sendOrQueue(text: string, invocationId?: string): boolean {
-    if (this.socket.send(text)) return true
-    this.outbox.push({ text, invocationId })
-    return false
-  }
-
+  /** Takes the invocation out of `pending` and the outbox, so nothing sends or settles it again. */
   private settle(invocationId: string): PendingTrigger | undefined {
     const entry = this.pending.get(invocationId)
     if (!entry) return undefined
     this.pending.delete(invocationId)
+    this.outbox.remove(invocationId)
     clearTimeout(entry.timer)
     return entry
+  }
+
+  /** The frame reached the socket: a fire-and-forget call is done, others now wait for their result. */
+  private onSent(invocationId: string): void {
+    const entry = this.pending.get(invocationId)
+    if (!entry) return
+    if (entry.forget) this.settle(invocationId)?.resolve(undefined)
+    else entry.sent = true
+  }
+
+  /** An invocation still in the outbox was never sent: it says so, and why, rather than TIMEOUT. */
+  private onTimeout(invocationId: string, timeoutMs: number): void {
+    const entry = this.settle(invocationId)
+    if (!entry) return
+    if (entry.sent) {
+      entry.reject(new InvocationError('TIMEOUT', `invocation timed out after ${timeoutMs} ms`, entry.functionId))
+      return
+    }
+    const cause = this.socket.lastConnectionError
+    const why = cause ? `the engine at ${redactUrl(this.url)} cannot be reached: ${cause.message}` : `the connection to the engine at ${redactUrl(this.url)} is not open`
+    entry.reject(new InvocationError('not_connected', `not sent within ${timeoutMs} ms: ${why}`, entry.functionId, undefined, { cause }))
+  }
+
+  private outboxFull(functionId: string): InvocationError {
+    const { maxEntries, maxBytes } = this.outbox.limits
+    const cause = this.socket.lastConnectionError
+    return new InvocationError(
+      'outbox_full',
+      `not connected, and the outbox already holds ${this.outbox.size} frames of ${this.outbox.bytes} bytes ` +
+        `(outbox.maxEntries ${maxEntries}, outbox.maxBytes ${maxBytes})${cause ? `; last connection error: ${cause.message}` : ''}`,
+      functionId,
+      undefined,
+      { cause },
+    )
+  }
+
+  private refusedInvocation(refusal: WorkerError, functionId: string): InvocationError {
+    return new InvocationError(refusal.code, refusal.message, functionId, undefined, { cause: refusal.cause })
+  }
+
+  /** Rejects every pending invocation, sent or queued, and empties the outbox. */
+  private failAll(errorFor: (functionId: string) => InvocationError): void {
+    for (const invocationId of [...this.pending.keys()]) {
+      const entry = this.settle(invocationId)
+      entry?.reject(errorFor(entry.functionId))
+    }
+    this.outbox.takeAll()
   }
 
   private onConnected(): void {
@@ -346,16 +399,14 @@ class Worker implements WorkerClient {
       this.socket.send(JSON.stringify({ type: 'reattach', previous_worker_id: this.workerId, reattach_token: this.reattachToken }))
     }
     for (const local of this.functions.values()) this.sendRegistration(local)
-    const queued = this.outbox.splice(0)
-    for (const { text, invocationId } of queued) {
-      // An invocation that timed out while queued is not sent.
-      if (invocationId !== undefined && !this.pending.has(invocationId)) continue
+    for (const [key, text] of this.outbox.takeAll()) {
       this.socket.send(text)
-      if (invocationId !== undefined) (this.pending.get(invocationId) as PendingTrigger).sent = true
+      this.onSent(key)
     }
-    void this.trigger({
+    const register: InvokeFunction = {
+      type: 'invokefunction',
       function_id: 'engine::workers::register',
-      payload: {
+      data: {
         runtime: 'node',
         version: SDK_VERSION,
         sdk: 'rx-channels',
@@ -364,7 +415,8 @@ class Worker implements WorkerClient {
         pid: process.pid,
       },
       action: { type: 'void' },
-    })
+    }
+    this.socket.send(JSON.stringify(register))
   }
 
   /** Results of invocations already sent cannot come back over a new connection. */
@@ -377,18 +429,14 @@ class Worker implements WorkerClient {
     for (const [invocationId, entry] of [...this.pending]) {
       if (!entry.sent) continue
       this.settle(invocationId)
-      entry.reject(new InvocationError(code, message, entry.functionId))
+      entry.reject(new InvocationError(code, message, entry.functionId, undefined, { cause: drop?.cause }))
     }
   }
 
-  /** The engine refused this worker for good: nothing queued or pending can be sent. */
+  /** The client gave up connecting: nothing queued or pending can be sent. */
   private onRefused(error: WorkerError): void {
     this.refusal = error
-    this.outbox.length = 0
-    for (const invocationId of [...this.pending.keys()]) {
-      const entry = this.settle(invocationId)
-      entry?.reject(new InvocationError(error.code, error.message, entry.functionId))
-    }
+    this.failAll((functionId) => this.refusedInvocation(error, functionId))
   }
 
   private onMessage(message: EngineToWorker): void {
@@ -441,7 +489,8 @@ class Worker implements WorkerClient {
           error: { code: 'invocation_failed', message: `result is not JSON-serializable: ${(error as Error).message}` },
         })
       }
-      this.sendOrQueue(text)
+      if (this.socket.send(text) || this.outbox.add(randomUUID(), text)) return
+      this.logger.warn(`dropped the result of ${functionId}: not connected, and the outbox is full`)
     }
 
     const registered = this.functions.get(functionId)

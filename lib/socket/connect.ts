@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'http'
 import { Observable } from 'rxjs'
 import type { Socket } from 'net'
 import WebSocket from 'ws'
-import { RxChannelsError } from '../errors'
+import { ConnectionError, RxChannelsError } from '../errors'
+import { connectionErrorFrom } from './connect-error'
 
 /** The server answered the upgrade with an HTTP status instead of switching protocols. */
-export class UpgradeRefusedError extends RxChannelsError {
+export class UpgradeRefusedError extends ConnectionError {
   constructor(
     readonly status: number,
     readonly reason: string,
@@ -46,20 +47,27 @@ export function tcpSocketOf(ws: WebSocket): Socket {
 const ignoreError = (): void => undefined
 
 /**
- * Opens a client socket: emits it once open, or errors with {@link UpgradeRefusedError}
- * (carrying the status and the server's reason) or the connection error. It does not
+ * Opens a client socket: emits it once open, or errors with a {@link ConnectionError}: an
+ * {@link UpgradeRefusedError} (carrying the status and the server's reason), or one coded by
+ * what failed (refused, DNS, TLS, a bad URL) with Node's error as `cause`. It does not
  * complete, so the subscription can own what is set up on the open socket.
  * Unsubscribing before it opens aborts the handshake. `wsOptions` go to ws as they are.
  */
 export function openSocket(url: string, options: ConnectOptions = {}, wsOptions: object = {}): Observable<WebSocket> {
   return new Observable<WebSocket>((subscriber) => {
-    const ws = new WebSocket(url, {
-      headers: options.headers,
-      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
-      perMessageDeflate: false,
-      ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca as string | Buffer | Array<string | Buffer> }),
-      ...wsOptions,
-    })
+    let ws: WebSocket
+    try {
+      ws = new WebSocket(url, {
+        headers: options.headers,
+        handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+        perMessageDeflate: false,
+        ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca as string | Buffer | Array<string | Buffer> }),
+        ...wsOptions,
+      })
+    } catch (error) {
+      subscriber.error(new ConnectionError('invalid_url', `cannot connect to ${redactUrl(url)}: ${(error as Error).message}`, { cause: error }))
+      return
+    }
     let refusal: UpgradeRefusedError | undefined
     ws.once('upgrade', (response: IncomingMessage) => tcpSockets.set(ws, response.socket))
     const onOpen = () => {
@@ -79,7 +87,7 @@ export function openSocket(url: string, options: ConnectOptions = {}, wsOptions:
     }
     const onError = (error: Error) => {
       detach()
-      subscriber.error(refusal ?? error)
+      subscriber.error(refusal ?? connectionErrorFrom(error))
     }
     const detach = () => {
       ws.off('open', onOpen)

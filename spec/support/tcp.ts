@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'net'
+import { connect, createServer, type Socket } from 'net'
 
 /** A raw TCP client: what it received until the server closed it. */
 export interface RawTcp {
@@ -33,3 +33,12 @@ export const halfSentUpgrade = (path = '/') => `GET ${path} HTTP/1.1\r\nHost: 12
 /** A whole WebSocket upgrade request to `path`. */
 export const wholeUpgrade = (path = '/') =>
   `${halfSentUpgrade(path)}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
+
+/** A loopback port nothing listens on: bound once to get a free one, then closed. */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
