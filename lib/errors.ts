@@ -124,7 +124,7 @@ export class ChannelError extends RxChannelsError {
 }
 
 /** Codes with which an engine refuses a function registration (message `registrationrejected`). */
-export type RegistrationErrorCode =
+export type EngineRegistrationRefusal =
   /** Another live worker owns the id. The SDK retries with backoff: that worker may leave. */
   | 'function_already_registered'
   /**
@@ -142,7 +142,9 @@ export type RegistrationErrorCode =
   | 'worker_registrations_too_large'
   /** The registration cannot be serialized as JSON. */
   | 'invalid_registration'
-  | (string & {})
+
+/** A refusal code from this engine or a compatible one, which may send codes of its own. */
+export type RegistrationErrorCode = EngineRegistrationRefusal | (string & {})
 
 export type WorkerErrorCode =
   | 'invalid_argument'

@@ -1,3 +1,4 @@
+import type { EngineRegistrationRefusal } from '../errors'
 import type { RegisterFunction } from '../protocol/messages'
 import { jsonBytes } from './json-bytes'
 import type { EngineLimits } from './limits'
@@ -8,27 +9,11 @@ import type { WorkerConnection } from './worker-connection'
 
 /** Why the engine refused a registration: sent to the worker as `registrationrejected`. */
 export interface Refusal {
-  readonly code: RefusalCode
+  readonly code: EngineRegistrationRefusal
   readonly message: string
   /** The worker that owns (or is owed) the id, for the two codes about ownership. */
   readonly ownerWorkerId?: string
 }
-
-export type RefusalCode =
-  /** Another live worker owns the id. */
-  | 'function_already_registered'
-  /** The id's owner dropped without a clean close: the id is held for its reattach (functionReservationMs). */
-  | 'function_reserved'
-  /** The worker already has maxFunctionsPerWorker functions. */
-  | 'too_many_functions'
-  /** The id is longer than maxFunctionIdBytes. */
-  | 'function_id_too_long'
-  /** Description, formats, metadata and invocation together are larger than maxRegistrationBytes. */
-  | 'registration_too_large'
-  /** The worker's registrations together would be larger than maxRegistrationBytesPerWorker. */
-  | 'worker_registrations_too_large'
-  /** The registration cannot be serialized as JSON (nested too deep). */
-  | 'invalid_registration'
 
 /** A function as `engine::functions::list` shows it. */
 export type ListedFunction = { function_id: string; worker_id: string } & Omit<RegisterFunction, 'type' | 'id'>
