@@ -36,7 +36,7 @@ export type { TriggerAction } from './protocol/messages'
 export { CloseCode } from './protocol/close-codes'
 export { ChannelError, DecodeError, InvocationError, RegistrationError, RxChannelsError, StreamError, WorkerError } from './errors'
 export type { ChannelErrorCode, InvocationErrorCode, RegistrationErrorCode, StreamErrorCode, WorkerErrorCode } from './errors'
-export { stderrLogger, silentLogger, type Logger, type LogLevel } from './log'
+export { stderrLogger, silentLogger, type LogFields, type LogFormat, type Logger, type LogLevel } from './log'
 export {
   startEngine,
   DEFAULT_ENGINE_PORT,
