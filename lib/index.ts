@@ -37,7 +37,7 @@ export type { TriggerAction } from './protocol/messages'
 export { CloseCode } from './protocol/close-codes'
 export { ChannelError, ConnectionError, DecodeError, InvocationError, RegistrationError, RxChannelsError, StreamError, WorkerError } from './errors'
 export type { ChannelErrorCode, ConnectionErrorCode, InvocationErrorCode, RegistrationErrorCode, StreamErrorCode, WorkerErrorCode } from './errors'
-export { stderrLogger, silentLogger, type Logger, type LogLevel } from './log'
+export { stderrLogger, silentLogger, type LogFields, type LogFormat, type Logger, type LogLevel } from './log'
 export {
   startEngine,
   DEFAULT_ENGINE_PORT,

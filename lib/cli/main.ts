@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs'
 import { parseArgs } from 'util'
 import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, startEngine, type EngineLimits, type EngineOptions } from '../engine'
-import { stderrLogger, type LogLevel } from '../log'
+import { stderrLogger, type LogFormat, type LogLevel } from '../log'
 import { exitWithLauncher, hasHeapFloor, relaunchWithHeapFloor } from './heap-floor'
 import { whenParentExits } from './parent-watch'
 
@@ -45,6 +45,8 @@ Options:
   --host HOST                    interface to listen on (default 127.0.0.1)
   --port PORT                    port to listen on; 0 picks a free port (default ${DEFAULT_ENGINE_PORT})
   --log-level LEVEL              debug, info, warn, error or silent (default info)
+  --log-format FORMAT            text (timestamped lines) or json (one object per line, for
+                                 log collectors) (default text)
   --token TOKEN                  require this token from workers and /otel, as "Authorization: Bearer"
                                  or ?token= (default: $${TOKEN_ENV}, which ps does not show);
                                  channel sockets stay guarded by their own keys
@@ -60,6 +62,7 @@ ${LIMIT_FLAGS.map(([flag, option, help]) => `  ${`--${flag} N`.padEnd(30)} ${hel
 `
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
+const LOG_FORMATS: readonly LogFormat[] = ['text', 'json']
 
 /** A usage error: its one line and where to look, exit code 2. */
 function fail(message: string): never {
@@ -82,6 +85,8 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
   if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${portText}"`)
   const level = (values['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+  const format = (values['log-format'] ?? 'text') as LogFormat
+  if (!LOG_FORMATS.includes(format)) fail(`--log-format must be one of ${LOG_FORMATS.join(', ')}`)
 
   const limits: Partial<Record<keyof EngineLimits, number>> = {}
   for (const [flag, option] of LIMIT_FLAGS) {
@@ -102,7 +107,7 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
   return {
     host: values.host ?? '127.0.0.1',
     port,
-    logger: stderrLogger('rx-channels engine', level),
+    logger: stderrLogger('rx-channels engine', level, format),
     dropChannelsOfGoneWorkers: !values['keep-channels-of-gone-workers'],
     token,
     tls,
@@ -130,25 +135,22 @@ async function main(argv: string[]): Promise<void> {
   // Signals that arrive while the engine starts still end it cleanly once it is up. A signal
   // may come twice (from the terminal and from the launcher): only the first one counts.
   let stopRequested = false
-  let stop = () => {
+  let stop: () => void = () => undefined
+  const requestStop = (why: string) => {
+    if (stopRequested) return
     stopRequested = true
+    options.logger?.info(`shutting down: ${why}`)
+    stop()
   }
-  const onSignal = () => stop()
+  const onSignal = (signal: NodeJS.Signals) => requestStop(signal)
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   if (process.connected) exitWithLauncher()
-  else
-    whenParentExits((parentPid) => {
-      options.logger?.info(`parent process ${parentPid} exited; shutting down`)
-      stop()
-    })
+  else whenParentExits((parentPid) => requestStop(`parent process ${parentPid} exited`))
   const engine = await startEngine(options)
   process.stdout.write(`rx-channels engine listening on ${engine.url}\n`)
   options.logger?.debug(`engine process ${process.pid}, node flags: ${process.execArgv.join(' ')}`)
-  let stopping = false
   stop = () => {
-    if (stopping) return
-    stopping = true
     engine.close().then(
       () => process.exit(0),
       (error: Error) => {
@@ -164,6 +166,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   token: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },

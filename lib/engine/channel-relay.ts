@@ -7,12 +7,19 @@ import { closeSocket } from '../socket/close'
 import type { Frame } from '../socket/frame'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
-import type { Logger } from '../log'
+import { logsAt, type Logger } from '../log'
 import type { ChannelHeartbeat } from './channel-heartbeat'
+import { logChannelEnd, type ChannelCreator, type ChannelEnding } from './channel-log'
 import type { EngineEvent } from './events'
 import type { BudgetWaiter, HeldBytesBudget } from './held-bytes'
+import { shortId } from './log-words'
 
-type WriterEnd = { readonly clean: true } | { readonly clean: false; readonly code: number; readonly reason: string }
+type WriterEnd =
+  | { readonly clean: true }
+  | { readonly clean: false; readonly outcome: 'aborted' | 'dropped'; readonly code: number; readonly reason: string }
+
+/** The worker that created a channel: its held bytes count against it, and log lines name it. */
+export type ChannelOwner = ChannelCreator & { readonly id: string }
 
 /** What every relay of one engine shares. */
 export interface RelayContext {
@@ -21,6 +28,7 @@ export interface RelayContext {
   readonly budget: HeldBytesBudget
   readonly heartbeat: ChannelHeartbeat
   readonly maxHeldBytesPerChannel: number
+  readonly now: () => number
 }
 
 /**
@@ -45,14 +53,21 @@ export class ChannelRelay implements BudgetWaiter {
   private readerSeen = false
   /** Held bytes as last counted in the shared budget. */
   private countedBytes = 0
+  /** What went through: counted per frame as numbers only, told once when the channel ends. */
+  private readonly relayed = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 }
+  private readonly createdAt: number
+  private readonly ownerWorkerId: string | undefined
 
   constructor(
     readonly channelId: string,
     private readonly bufferSize: number,
-    private readonly ownerWorkerId: string | undefined,
+    private readonly owner: ChannelOwner | undefined,
     private readonly context: RelayContext,
     private readonly onFinished: () => void,
-  ) {}
+  ) {
+    this.createdAt = context.now()
+    this.ownerWorkerId = owner?.id
+  }
 
   /** Frames held by the engine for this channel right now. */
   get heldFrames(): number {
@@ -84,12 +99,12 @@ export class ChannelRelay implements BudgetWaiter {
       next: (frame) => this.onWriterFrame(frame),
       complete: () => this.onWriterEnd({ clean: true }),
       error: (error: unknown) =>
-        this.onWriterEnd({ clean: false, code: CloseCode.WriterAborted, reason: writerAbortReason(error) }),
+        this.onWriterEnd({ clean: false, outcome: lost(error) ? 'dropped' : 'aborted', code: CloseCode.WriterAborted, reason: writerAbortReason(error) }),
     })
     this.writer = { ws, frames }
     this.writerSeen = true
     this.context.heartbeat.watch(ws, socket, (reason) =>
-      this.onWriterEnd({ clean: false, code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
+      this.onWriterEnd({ clean: false, outcome: 'dropped', code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
     )
   }
 
@@ -100,33 +115,27 @@ export class ChannelRelay implements BudgetWaiter {
     // A reader sends no data; its frames are ignored, its close means it has gone away.
     subscriptions.add(
       socketFrames(ws).subscribe({
-        complete: () => this.onReaderGone('reader closed the channel'),
-        error: (error: unknown) => this.onReaderGone(`reader disconnected: ${describe(error)}`),
+        complete: () => this.onReaderGone('reader closed the channel', 'reader gone'),
+        error: (error: unknown) => this.onReaderGone(`reader disconnected: ${describe(error)}`, lost(error) ? 'dropped' : 'reader gone'),
       }),
     )
     this.reader = { ws, sender, subscriptions }
     this.readerSeen = true
-    this.context.heartbeat.watch(ws, socket, (reason) => this.onReaderGone(`reader dropped: ${reason}`), () => sender.writtenBytes)
+    this.context.heartbeat.watch(ws, socket, (reason) => this.onReaderGone(`reader dropped: ${reason}`, 'dropped'), () => sender.writtenBytes)
     this.pump()
   }
 
   /** Closes both ends with `code`: used when the engine shuts down or the channel is dropped. */
   abort(code: number, reason: string): void {
-    this.writer?.frames.unsubscribe()
-    this.reader?.subscriptions.unsubscribe()
-    closeIfOpen(this.writer?.ws, code, reason)
-    closeIfOpen(this.reader?.ws, code, reason)
-    this.dropBacklog()
-    this.finish()
+    this.end({ outcome: 'aborted', code, reason })
   }
 
   /** Ends a channel whose ends did not both connect within `ttlMs`: a connected end is closed with 4408. */
   expire(ttlMs: number): void {
     const missing = this.writerSeen ? 'the reader never' : this.readerSeen ? 'the writer never' : 'neither end'
     const reason = `channel expired: ${missing} connected within ${ttlMs} ms`
-    this.context.logger.debug(`channel ${this.channelId}: ${reason}`)
     this.context.events.next({ type: 'channel_expired', channel_id: this.channelId, reason })
-    this.abort(CloseCode.Expired, reason)
+    this.end({ outcome: 'expired', code: CloseCode.Expired, reason })
   }
 
   /** Pauses or resumes the writer from what this channel holds and the shared budgets' room. */
@@ -153,6 +162,8 @@ export class ChannelRelay implements BudgetWaiter {
   private onWriterFrame(frame: Frame): void {
     this.backlog.push(frame)
     this.backlogBytes += frame.data.length
+    this.relayed.framesIn++
+    this.relayed.bytesIn += frame.data.length
     this.pump()
   }
 
@@ -161,18 +172,34 @@ export class ChannelRelay implements BudgetWaiter {
     this.writerEnd = end
     this.writer?.frames.unsubscribe()
     this.context.budget.stopWaiting(this)
-    if (!end.clean) this.context.logger.debug(`channel ${this.channelId}: ${end.reason}`)
+    if (!end.clean && logsAt(this.context.logger, 'debug')) {
+      this.context.logger.debug(`channel ${shortId(this.channelId)}: ${end.reason}`, { channel_id: this.channelId, reason: end.reason })
+    }
     this.pump()
   }
 
-  private onReaderGone(reason: string): void {
+  /** The reader's socket closed: after the writer's end that is how the channel ends; before it, the writer is told the reader has gone. */
+  private onReaderGone(reason: string, outcome: 'reader gone' | 'dropped'): void {
     this.reader?.subscriptions.unsubscribe()
     this.dropBacklog()
+    const writerEnd = this.readerEnded ? this.writerEnd : undefined
     if (this.writer && this.writerEnd === undefined) {
       this.writer.frames.unsubscribe()
       closeIfOpen(this.writer.ws, CloseCode.ReaderGone, reason)
     }
-    this.finish()
+    if (writerEnd?.clean) this.finish({ outcome: 'clean', code: CloseCode.Normal })
+    else if (writerEnd) this.finish({ outcome: writerEnd.outcome, code: writerEnd.code, reason: writerEnd.reason })
+    else this.finish({ outcome, code: this.writer ? CloseCode.ReaderGone : undefined, reason })
+  }
+
+  /** Closes both ends with `ending.code` and ends the channel. */
+  private end(ending: ChannelEnding & { readonly code: number; readonly reason: string }): void {
+    this.writer?.frames.unsubscribe()
+    this.reader?.subscriptions.unsubscribe()
+    closeIfOpen(this.writer?.ws, ending.code, ending.reason)
+    closeIfOpen(this.reader?.ws, ending.code, ending.reason)
+    this.dropBacklog()
+    this.finish(ending)
   }
 
   /** Moves held frames to the reader, sends it the end after the last one, and paces the writer. */
@@ -182,6 +209,8 @@ export class ChannelRelay implements BudgetWaiter {
       while (this.backlog.length > 0) {
         const frame = this.backlog.shift() as Frame
         this.backlogBytes -= frame.data.length
+        this.relayed.framesOut++
+        this.relayed.bytesOut += frame.data.length
         reader.sender.next(frame)
       }
       if (this.writerEnd) {
@@ -207,12 +236,13 @@ export class ChannelRelay implements BudgetWaiter {
     this.backlogBytes = 0
   }
 
-  private finish(): void {
+  private finish(ending: ChannelEnding): void {
     if (this.finished) return
     this.finished = true
     this.context.budget.stopWaiting(this)
     this.countHeldBytes()
     this.onFinished()
+    logChannelEnd(this.context.logger, this.channelId, this.owner, ending, this.relayed, this.context.now() - this.createdAt)
     this.context.events.next({ type: 'channel_finished', channel_id: this.channelId })
   }
 }
@@ -224,6 +254,11 @@ function writerAbortReason(error: unknown): string {
     return `writer aborted${error.reason ? `: ${error.reason}` : ` (close code ${error.closeCode})`}`
   }
   return `writer failed: ${describe(error)}`
+}
+
+/** Whether a socket's connection was lost rather than closed by its peer. */
+function lost(error: unknown): boolean {
+  return error instanceof SocketClosedError && error.closeCode === CloseCode.Abnormal
 }
 
 function describe(error: unknown): string {

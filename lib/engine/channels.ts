@@ -8,7 +8,8 @@ import type { ErrorBody } from '../protocol/messages'
 import type { ChannelDirection, ChannelPair } from '../protocol/refs'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
-import { ChannelRelay, type RelayContext } from './channel-relay'
+import { logChannelOpen } from './channel-log'
+import { ChannelRelay, type ChannelOwner, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
 import { HeldBytesBudget } from './held-bytes'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
@@ -62,7 +63,7 @@ export class ChannelRegistry {
   ) {
     this.budget = new HeldBytesBudget(limits)
     this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
-    this.relayContext = { logger, events, budget: this.budget, heartbeat: this.heartbeat, maxHeldBytesPerChannel: limits.maxHeldBytesPerChannel }
+    this.relayContext = { logger, events, budget: this.budget, heartbeat: this.heartbeat, maxHeldBytesPerChannel: limits.maxHeldBytesPerChannel, now }
   }
 
   get size(): number {
@@ -90,10 +91,11 @@ export class ChannelRegistry {
    * Creates a channel holding at most `bufferSize` frames (default 64, capped at
    * `maxBufferFrames`), or refuses with `too_many_channels` when its creator is at its limit.
    */
-  create(bufferSize: number | undefined, ownerWorkerId?: string): E.Either<ErrorBody, CreatedChannel> {
+  create(bufferSize: number | undefined, owner?: ChannelOwner): E.Either<ErrorBody, CreatedChannel> {
+    const ownerWorkerId = owner?.id
     const open = ownerWorkerId === undefined ? 0 : this.openByOwner.get(ownerWorkerId) ?? 0
     if (open >= this.limits.maxChannelsPerWorker) {
-      this.logger.warn(`worker ${ownerWorkerId}: refused a channel, it has ${open} open (maxChannelsPerWorker)`)
+      this.logger.warn(`worker ${owner?.label}: refused a channel, it has ${open} open (maxChannelsPerWorker)`, owner?.logFields)
       return E.left({
         code: 'too_many_channels',
         message: `this worker already has ${open} open channels, the engine's limit (maxChannelsPerWorker); finish some first`,
@@ -102,9 +104,10 @@ export class ChannelRegistry {
     const granted = Math.min(bufferSize ?? DEFAULT_BUFFER_FRAMES, this.limits.maxBufferFrames)
     const channelId = randomUUID()
     const keys = { write: newAccessKey(), read: newAccessKey() }
-    const relay = new ChannelRelay(channelId, granted, ownerWorkerId, this.relayContext, () => this.remove(channelId))
+    const relay = new ChannelRelay(channelId, granted, owner, this.relayContext, () => this.remove(channelId))
     this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })
     if (ownerWorkerId !== undefined) this.openByOwner.set(ownerWorkerId, open + 1)
+    logChannelOpen(this.logger, channelId, owner, granted)
     this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: granted })
     return E.right({
       writer: { channel_id: channelId, access_key: keys.write, direction: 'write' },

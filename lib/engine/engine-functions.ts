@@ -4,6 +4,7 @@ import { pipe } from 'fp-ts/function'
 import type { ErrorBody } from '../protocol/messages'
 import { invalidInput } from './invalid-input'
 import { jsonBytes } from './json-bytes'
+import { workerName } from './log-words'
 import { decodePageRequest, withCursor } from './list-page'
 import type { ChannelRegistry } from './channels'
 import type { FunctionRegistry } from './function-registry'
@@ -34,7 +35,7 @@ const createChannel: EngineFunction = (input, caller, { channels }) =>
       if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
         return E.left({ code: 'invalid_input', message: `buffer_size must be a whole number >= 1, got ${requested}` })
       }
-      return channels.create(requested, caller.id)
+      return channels.create(requested, caller)
     }),
   )
 
@@ -49,6 +50,7 @@ const registerWorker: EngineFunction = (input, caller, { functions }) => {
     })
   }
   caller.metadata = input
+  caller.name = workerName(input)
   return E.right(null)
 }
 

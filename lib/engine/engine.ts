@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'http'
-import type { AddressInfo } from 'net'
+import type { AddressInfo, Socket } from 'net'
 import { performance } from 'perf_hooks'
 import type { Duplex } from 'stream'
 import * as E from 'fp-ts/Either'
@@ -24,7 +24,9 @@ import { reattach } from './reattach'
 import { createEngineServer } from './server'
 import { sweepInterval } from './sweep-interval'
 import { TelemetrySockets } from './telemetry'
+import { logShutdown } from './shutdown-log'
 import { WorkerConnection } from './worker-connection'
+import { logWorkerConnected, logWorkerDisconnected } from './worker-log'
 import { serveWorker } from './worker-session'
 
 export const DEFAULT_ENGINE_PORT = 49134
@@ -98,7 +100,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const heartbeatMs = options.heartbeatMs ?? 30_000
   const channels = new ChannelRegistry(limits, logger, events, () => performance.now(), heartbeatMs)
   const functions = new FunctionRegistry(limits, () => performance.now())
-  const invocations = new InvocationRouter(limits.maxPendingInvocationsPerWorker)
+  const invocations = new InvocationRouter(limits.maxPendingInvocationsPerWorker, logger, () => performance.now())
   const workers = new Map<string, WorkerConnection>()
   const sockets = new Set<WebSocket>()
   let closing: Promise<void> | undefined
@@ -137,21 +139,22 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const retire = (worker: WorkerConnection, previousWorkerId: string, token: string) =>
     reattach(worker, previousWorkerId, token, { workers, functions, logger })
 
-  const acceptWorker = (ws: WebSocket, socket: Duplex) => {
+  const acceptWorker = (ws: WebSocket, socket: Duplex, request: IncomingMessage) => {
     track(ws, 'worker')
     const worker = new WorkerConnection(ws, socket, { limits, logger, events })
     workers.set(worker.id, worker)
     functions.join(worker)
     ws.on('pong', () => (worker.alive = true))
-    logger.info(`worker ${worker.id} connected`)
+    logWorkerConnected(logger, worker, peerAddress(request.socket))
     events.next({ type: 'worker_connected', worker_id: worker.id })
-    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then(({ clean }) => {
+    void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then((end) => {
       workers.delete(worker.id)
-      functions.leave(worker, clean)
+      functions.leave(worker, end.clean)
+      // Callers and channel ends read this: the full id, as the engine gave it to workers.
       const reason = `worker ${worker.id} ${worker.dropReason === undefined ? 'disconnected' : `dropped: ${worker.dropReason}`}`
       invocations.workerGone(worker, reason)
       if (dropChannels) channels.dropOwnedBy(worker.id, reason)
-      logger.info(reason)
+      logWorkerDisconnected(logger, worker, end)
       events.next({ type: 'worker_disconnected', worker_id: worker.id })
     })
   }
@@ -204,7 +207,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       })
     } else if (url.pathname === '/') {
       if (!tokenPresented(request, url, socket, 'worker')) return
-      workerServer.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket))
+      workerServer.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket, request))
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
     }
@@ -239,7 +242,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const heartbeat = setInterval(() => {
     for (const worker of workers.values()) {
       if (!worker.alive) {
-        logger.warn(`worker ${worker.id} did not answer a ping; dropping it`)
+        worker.dropReason = `no pong within ${heartbeatMs} ms (heartbeatMs)`
+        logger.warn(`worker ${worker.label} did not answer a ping; dropping it`, worker.logFields)
         worker.ws.terminate()
         continue
       }
@@ -276,6 +280,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
 
   const close = () =>
     (closing ??= (async () => {
+      const startedAt = performance.now()
+      const open = stats()
       clearInterval(heartbeat)
       clearInterval(channelHeartbeat)
       clearInterval(sweeper)
@@ -288,10 +294,17 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       await allClosed(sockets, SHUTDOWN_GRACE_MS)
       server.closeAllConnections()
       await serverClosed
+      logShutdown(logger, open, performance.now() - startedAt)
       events.complete()
     })())
 
   return { url: `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
+}
+
+/** `host:port` of a peer, IPv6 hosts in brackets. */
+function peerAddress(socket: Socket): string {
+  const host = socket.remoteAddress ?? 'unknown'
+  return `${host.includes(':') ? `[${host}]` : host}:${socket.remotePort ?? '?'}`
 }
 
 /** What all workers have queued and not read; summed when asked, so the send path counts nothing. */

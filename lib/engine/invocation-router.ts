@@ -1,6 +1,8 @@
 import { randomUUID } from 'crypto'
+import { logsAt, type Logger } from '../log'
 import { clip } from '../protocol/decode'
 import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/messages'
+import { logInvocation } from './invocation-log'
 import type { WorkerConnection } from './worker-connection'
 
 interface PendingInvocation {
@@ -11,6 +13,7 @@ interface PendingInvocation {
   /** The id the callee was given: the caller's own, unless another caller of this callee has that one pending. */
   readonly calleeId: string
   readonly functionId: string
+  readonly forwardedAt: number
 }
 
 /**
@@ -25,7 +28,11 @@ export class InvocationRouter {
   /** Invocations refused since the engine started because their callee was backed up, awaited or not. */
   shed = 0
 
-  constructor(private readonly maxPendingPerCaller: number) {}
+  constructor(
+    private readonly maxPendingPerCaller: number,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {}
 
   get size(): number {
     let count = 0
@@ -50,6 +57,7 @@ export class InvocationRouter {
     const invocationId = message.invocation_id
     if (invocationId === undefined || message.action?.type === 'void') {
       callee.sendRaw(raw)
+      logInvocation(this.logger, { functionId: message.function_id, caller, callee, outcome: 'sent' })
       return undefined
     }
     let mine = this.byCaller.get(caller)
@@ -63,7 +71,7 @@ export class InvocationRouter {
     if (mine?.has(invocationId)) return { code: 'invalid_message', message: `invocation_id ${invocationId} is already pending` }
     let theirs = this.byCallee.get(callee)
     const calleeId = theirs?.has(invocationId) ? freeId(theirs) : invocationId
-    const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id }
+    const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id, forwardedAt: this.now() }
     if (!mine) this.byCaller.set(caller, (mine = new Map()))
     if (!theirs) this.byCallee.set(callee, (theirs = new Map()))
     mine.set(invocationId, invocation)
@@ -79,6 +87,7 @@ export class InvocationRouter {
     if (!invocation) return false
     this.remove(invocation)
     invocation.caller.sendRaw(invocation.calleeId === invocation.callerId ? raw : JSON.stringify({ ...result, invocation_id: invocation.callerId }))
+    this.ended(invocation, result.error === undefined ? 'ok' : 'error', result.error?.code)
     return true
   }
 
@@ -87,8 +96,12 @@ export class InvocationRouter {
     for (const invocation of [...(this.byCallee.get(worker)?.values() ?? [])]) {
       this.remove(invocation)
       invocation.caller.send(failure(invocation.callerId, invocation.functionId, { code: 'invocation_stopped', message: reason }))
+      this.ended(invocation, 'error', 'invocation_stopped')
     }
-    for (const invocation of [...(this.byCaller.get(worker)?.values() ?? [])]) this.remove(invocation)
+    for (const invocation of [...(this.byCaller.get(worker)?.values() ?? [])]) {
+      this.remove(invocation)
+      this.ended(invocation, 'caller gone')
+    }
   }
 
   /** Fails every pending invocation with `error`: used when the engine shuts down. */
@@ -97,8 +110,15 @@ export class InvocationRouter {
       for (const invocation of [...pending.values()]) {
         this.remove(invocation)
         invocation.caller.send(failure(invocation.callerId, invocation.functionId, error))
+        this.ended(invocation, 'error', error.code)
       }
     }
+  }
+
+  private ended(invocation: PendingInvocation, outcome: 'ok' | 'error' | 'caller gone', code?: string): void {
+    if (!logsAt(this.logger, 'debug')) return
+    const { functionId, caller, callee, forwardedAt } = invocation
+    logInvocation(this.logger, { functionId, caller, callee, outcome, code, durationMs: this.now() - forwardedAt })
   }
 
   private remove(invocation: PendingInvocation): void {

@@ -1,5 +1,7 @@
 import type { Logger } from '../log'
+import { clip } from '../protocol/decode'
 import type { FunctionRegistry } from './function-registry'
+import { shortId } from './log-words'
 import { secretsMatch } from './secrets'
 import type { WorkerConnection } from './worker-connection'
 
@@ -18,22 +20,25 @@ export interface ReattachContext {
  */
 export function reattach(worker: WorkerConnection, previousWorkerId: string, token: string, { workers, functions, logger }: ReattachContext): void {
   const previous = workers.get(previousWorkerId)
+  // The previous id is the client's word until it is found: clipped, as any client-supplied text.
+  const previousLabel = previous?.label ?? shortId(previousWorkerId)
+  const fields = { ...worker.logFields, previous_worker_id: clip(previousWorkerId, 40) }
   if (previous === worker) {
-    logger.debug(`worker ${worker.id}: reattach to its own id ignored`)
+    logger.debug(`worker ${worker.label}: reattach to its own id ignored`, fields)
     return
   }
   if (previous) {
     if (!secretsMatch(previous.reattachToken, token)) {
-      logger.warn(`worker ${worker.id}: reattach to worker ${previousWorkerId} refused: wrong token`)
+      logger.warn(`worker ${worker.label}: reattach to worker ${previousLabel} refused: wrong token`, fields)
       return
     }
     functions.transfer(previous, worker)
     previous.ws.terminate()
-    logger.info(`worker ${worker.id}: reattached; its previous connection ${previousWorkerId} is retired`)
+    logger.info(`worker ${worker.label}: reattached; its previous connection ${previousLabel} is retired`, fields)
     return
   }
   const outcome = functions.reclaim(worker, previousWorkerId, token)
-  if (outcome === 'wrong_token') logger.warn(`worker ${worker.id}: reattach to worker ${previousWorkerId} refused: wrong token`)
-  else if (outcome === 'reclaimed') logger.info(`worker ${worker.id}: reattached; the functions reserved for ${previousWorkerId} are its again`)
-  else logger.debug(`worker ${worker.id}: reattach to unknown worker ${previousWorkerId} ignored`)
+  if (outcome === 'wrong_token') logger.warn(`worker ${worker.label}: reattach to worker ${previousLabel} refused: wrong token`, fields)
+  else if (outcome === 'reclaimed') logger.info(`worker ${worker.label}: reattached; the functions reserved for ${previousLabel} are its again`, fields)
+  else logger.debug(`worker ${worker.label}: reattach to unknown worker ${previousLabel} ignored`, fields)
 }

@@ -1,6 +1,6 @@
 import type { Duplex } from 'stream'
 import type WebSocket from 'ws'
-import type { Logger } from '../log'
+import type { LogFields, Logger } from '../log'
 import type { EngineEvent } from './events'
 import type { EngineLimits } from './limits'
 
@@ -27,7 +27,7 @@ export class WorkerBacklog {
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
-    private readonly workerId: string,
+    private readonly worker: { readonly id: string; readonly label: string; readonly logFields: LogFields },
     private readonly policy: BacklogPolicy,
     /** Drops the worker that does not drain, with the reason. */
     private readonly onStuck: (reason: string) => void,
@@ -71,10 +71,11 @@ export class WorkerBacklog {
     const { limits, logger, events } = this.policy
     const queued = this.queuedBytes
     logger.warn(
-      `worker ${this.workerId} is backed up: ${queued} bytes queued, over ${limits.maxQueuedBytesPerWorker} (maxQueuedBytesPerWorker); ` +
+      `worker ${this.worker.label} is backed up: ${queued} bytes queued, over ${limits.maxQueuedBytesPerWorker} (maxQueuedBytesPerWorker); ` +
         `invocations to it are refused until it drains, and it is dropped if it has not within ${limits.workerDrainGraceMs} ms`,
+      { ...this.worker.logFields, bytes: queued },
     )
-    events.next({ type: 'worker_backed_up', worker_id: this.workerId, queued_bytes: queued })
+    events.next({ type: 'worker_backed_up', worker_id: this.worker.id, queued_bytes: queued })
     // The write buffer emits 'drain' once empty; a worker below the limit when the grace ends has drained enough.
     this.socket.once('drain', this.onDrain)
     this.drainTimer = setTimeout(() => {
@@ -94,8 +95,11 @@ export class WorkerBacklog {
   private readonly onDrain = (): void => {
     this.stop()
     this.drainTimer = undefined
-    this.policy.logger.info(`worker ${this.workerId} drained; ${this.refusedInvocations} invocations to it were refused meanwhile`)
-    this.policy.events.next({ type: 'worker_drained', worker_id: this.workerId, refused_invocations: this.refusedInvocations })
+    this.policy.logger.info(`worker ${this.worker.label} drained; ${this.refusedInvocations} invocations to it were refused meanwhile`, {
+      ...this.worker.logFields,
+      refused_invocations: this.refusedInvocations,
+    })
+    this.policy.events.next({ type: 'worker_drained', worker_id: this.worker.id, refused_invocations: this.refusedInvocations })
     this.refusedInvocations = 0
   }
 }

@@ -5,6 +5,8 @@ import { CloseCode } from '../protocol/close-codes'
 import type { EngineToWorker, RegisterFunction } from '../protocol/messages'
 import { CoalescingSender } from '../socket/coalescing-sender'
 import { closeReason } from '../socket/frame'
+import type { LogFields } from '../log'
+import { shortId } from './log-words'
 import { WorkerBacklog, type BacklogPolicy } from './worker-backlog'
 
 /** One connected worker: its socket, identity, functions and reported metadata. */
@@ -14,6 +16,8 @@ export class WorkerConnection {
   readonly connectedAt = new Date()
   readonly functions = new Map<string, RegisterFunction>()
   metadata: unknown = undefined
+  /** The name the worker gave in its metadata (`engine::workers::register`), once it has. */
+  name?: string
   /** Set by the heartbeat before each ping, cleared by the pong: a worker is alive when it answers pings. */
   alive = true
   /** Why the engine dropped this worker, if it did. */
@@ -29,8 +33,18 @@ export class WorkerConnection {
     private readonly policy: BacklogPolicy,
   ) {
     this.sender = new CoalescingSender(ws, socket)
-    this.backlog = new WorkerBacklog(ws, socket, this.id, policy, (reason) => this.drop(CloseCode.WorkerBackedUp, reason))
+    this.backlog = new WorkerBacklog(ws, socket, this, policy, (reason) => this.drop(CloseCode.WorkerBackedUp, reason))
     ws.once('close', () => this.backlog.stop())
+  }
+
+  /** How log lines name the worker: `sensor-1 (3f2a9c1e)`, or the short id alone before it gave a name. */
+  get label(): string {
+    return this.name === undefined ? shortId(this.id) : `${this.name} (${shortId(this.id)})`
+  }
+
+  /** The worker's identity as fields of a structured log line. */
+  get logFields(): LogFields {
+    return { worker_id: this.id, worker_name: this.name }
   }
 
   get open(): boolean {
@@ -78,7 +92,11 @@ export class WorkerConnection {
     if (!this.open) return
     this.dropReason = reason
     const refused = this.backlog.refusedInvocations
-    this.policy.logger.warn(`worker ${this.id} dropped with ${code}: ${reason}${refused > 0 ? `; ${refused} invocations to it were refused meanwhile` : ''}`)
+    this.policy.logger.warn(`worker ${this.label} dropped with ${code}: ${reason}${refused > 0 ? `; ${refused} invocations to it were refused meanwhile` : ''}`, {
+      ...this.logFields,
+      code,
+      reason,
+    })
     this.ws.close(code, closeReason(reason))
     this.ws.terminate()
   }

@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/Either'
-import type { Logger } from '../log'
+import { logsAt, type Logger } from '../log'
 import { clip, failureReason, messageDecoder, type DecodeFailure } from '../protocol/decode'
 import { CloseCode } from '../protocol/close-codes'
 import { WorkerToEngine, type ErrorBody, type InvocationResult, type InvokeFunction } from '../protocol/messages'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { ENGINE_FUNCTION_PREFIX, engineFunctions, type EngineContext } from './engine-functions'
+import { logInvocation } from './invocation-log'
 import type { InvocationRouter } from './invocation-router'
 import { failure } from './invocation-router'
 import type { WorkerConnection } from './worker-connection'
@@ -19,13 +20,15 @@ export interface SessionContext extends EngineContext {
   retire(worker: WorkerConnection, previousWorkerId: string, token: string): void
 }
 
+/** How a worker socket closed: `clean` when the worker closed it cleanly (1000, or 1005 from the official client). */
+export type WorkerEnd = { readonly clean: true } | { readonly clean: false; readonly code: number; readonly reason: string }
+
 /**
  * Serves one worker socket: every text frame is decoded once into a typed message and
  * dispatched; a frame that does not decode is answered with a `protocolerror` and logged.
- * Resolves when the socket closes: `clean` when the worker closed it cleanly (1000, or 1005
- * from the official client), so its functions need not be held for a reconnect.
+ * Resolves when the socket closes; after a clean close its functions need not be held for a reconnect.
  */
-export function serveWorker(worker: WorkerConnection, context: SessionContext): Promise<{ readonly clean: boolean }> {
+export function serveWorker(worker: WorkerConnection, context: SessionContext): Promise<WorkerEnd> {
   const { logger } = context
   worker.send({ type: 'workerregistered', worker_id: worker.id, reattach_token: worker.reattachToken })
   return new Promise((resolve) => {
@@ -41,17 +44,22 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
         try {
           dispatch(worker, frame.data.toString('utf8'), context)
         } catch (error) {
-          logger.error(`worker ${worker.id}: failed to handle a frame: ${(error as Error).message}`)
+          logger.error(`worker ${worker.label}: failed to handle a frame: ${(error as Error).message}`, worker.logFields)
           worker.send({ type: 'protocolerror', code: 'internal_error', message: 'the engine failed to handle this frame' })
         }
       },
       error: (error: unknown) => {
-        if (error instanceof SocketClosedError && error.closeCode === CloseCode.TooBig) {
-          logger.warn(`worker ${worker.id}: closed with 1009: it sent a message over the ${context.maxMessageBytes}-byte limit (maxMessageBytes)`)
-        } else if (error instanceof SocketClosedError && error.closeCode !== CloseCode.Abnormal) {
-          logger.info(`worker ${worker.id}: socket closed with ${error.closeCode}: ${clip(error.reason)}`)
+        if (!(error instanceof SocketClosedError)) {
+          resolve({ clean: false, code: CloseCode.Abnormal, reason: clip(String(error)) })
+          return
         }
-        resolve({ clean: false })
+        if (error.closeCode === CloseCode.TooBig) {
+          logger.warn(`worker ${worker.label}: closed with 1009: it sent a message over the ${context.maxMessageBytes}-byte limit (maxMessageBytes)`, {
+            ...worker.logFields,
+            code: CloseCode.TooBig,
+          })
+        }
+        resolve({ clean: false, code: error.closeCode, reason: clip(error.reason) })
       },
       complete: () => resolve({ clean: true }),
     })
@@ -70,10 +78,14 @@ function dispatch(worker: WorkerConnection, raw: string, context: SessionContext
     case 'registerfunction': {
       const refusal = context.functions.register(worker, message)
       if (!refusal) {
-        logger.debug(`worker ${worker.id} registered function ${clip(message.id)}`)
+        if (logsAt(logger, 'debug')) logger.debug(`worker ${worker.label} registered function ${clip(message.id)}`, { ...worker.logFields, function_id: clip(message.id) })
         return
       }
-      logger.warn(`worker ${worker.id}: refused function ${clip(message.id)}: ${refusal.code}: ${clip(refusal.message)}`)
+      logger.warn(`worker ${worker.label}: refused function ${clip(message.id)}: ${refusal.code}: ${clip(refusal.message)}`, {
+        ...worker.logFields,
+        function_id: clip(message.id),
+        code: refusal.code,
+      })
       worker.send({
         type: 'registrationrejected',
         code: refusal.code,
@@ -102,15 +114,27 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
   const awaited = message.invocation_id !== undefined && message.action?.type !== 'void'
   const invocationId = message.invocation_id ?? ''
   const answer = (outcome: E.Either<ErrorBody, unknown>) => {
+    logInvocation(context.logger, {
+      functionId: message.function_id,
+      caller,
+      outcome: E.isRight(outcome) ? 'ok' : 'error',
+      code: E.isLeft(outcome) ? outcome.left.code : undefined,
+    })
     if (!awaited) {
-      if (E.isLeft(outcome)) context.logger.warn(`worker ${caller.id}: fire-and-forget ${clip(message.function_id)}: ${clip(outcome.left.message)}`)
+      if (E.isLeft(outcome)) {
+        context.logger.warn(`worker ${caller.label}: fire-and-forget ${clip(message.function_id)}: ${clip(outcome.left.message)}`, {
+          ...caller.logFields,
+          function_id: clip(message.function_id),
+          code: outcome.left.code,
+        })
+      }
       return
     }
     const result: InvocationResult = E.isRight(outcome)
       ? { type: 'invocationresult', invocation_id: invocationId, function_id: message.function_id, result: outcome.right }
       : failure(invocationId, message.function_id, outcome.left)
     if (!caller.trySend(result)) {
-      context.logger.warn(`worker ${caller.id}: the result of ${clip(message.function_id)} cannot be serialized`)
+      context.logger.warn(`worker ${caller.label}: the result of ${clip(message.function_id)} cannot be serialized`, { ...caller.logFields, function_id: clip(message.function_id) })
       caller.send(failure(invocationId, message.function_id, { code: 'invocation_failed', message: 'the result cannot be serialized as JSON' }))
     }
   }
@@ -134,16 +158,17 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
   }
   const refused = context.invocations.forward(caller, callee, message, raw)
   if (refused === undefined) return
-  const line = `worker ${caller.id}: refused an invocation of ${clip(message.function_id)}: ${refused.code}`
+  const line = `worker ${caller.label}: refused an invocation of ${clip(message.function_id)}: ${refused.code}`
+  const fields = { ...caller.logFields, function_id: clip(message.function_id), code: refused.code }
   // A backed-up callee logs its episode once, with a count: a line per refused call would flood the log.
-  if (refused.code === 'worker_backed_up') context.logger.debug(line)
-  else context.logger.warn(line)
+  if (refused.code !== 'worker_backed_up') context.logger.warn(line, fields)
+  else if (logsAt(context.logger, 'debug')) context.logger.debug(line, fields)
   if (awaited) answer(E.left(refused))
 }
 
 function onResult(callee: WorkerConnection, result: InvocationResult, raw: string, context: SessionContext): void {
   if (!context.invocations.complete(callee, result, raw)) {
-    context.logger.debug(`worker ${callee.id}: dropped a result for ${clip(result.invocation_id)}, which nobody awaits`)
+    if (logsAt(context.logger, 'debug')) context.logger.debug(`worker ${callee.label}: dropped a result for ${clip(result.invocation_id)}, which nobody awaits`, callee.logFields)
   }
 }
 
@@ -153,7 +178,7 @@ function notFound(functionId: string): ErrorBody {
 
 function onUndecodable(worker: WorkerConnection, failed: DecodeFailure, context: SessionContext): void {
   if (failed.kind === 'unknown_type') {
-    context.logger.warn(`worker ${worker.id}: ignored ${failed.reason}`)
+    context.logger.warn(`worker ${worker.label}: ignored ${failed.reason}`, worker.logFields)
     return
   }
   const reason = failureReason(failed)
@@ -164,6 +189,6 @@ function onUndecodable(worker: WorkerConnection, failed: DecodeFailure, context:
 }
 
 function reject(worker: WorkerConnection, logger: Logger, reason: string): void {
-  logger.warn(`worker ${worker.id}: rejected frame: ${reason}`)
+  logger.warn(`worker ${worker.label}: rejected frame: ${reason}`, worker.logFields)
   worker.send({ type: 'protocolerror', code: 'invalid_message', message: reason })
 }

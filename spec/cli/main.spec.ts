@@ -377,6 +377,13 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     })
   }
 
+  it('engine --log-format xml exits 2 naming the formats it takes', async () => {
+    const { code, stdout, stderr } = await runCli('engine', '--log-format', 'xml').ended
+    expect(code).to.equal(2)
+    expect(stdout).to.equal('')
+    expect(stderr).to.equal('rx-channels: --log-format must be one of text, json\nsee rx-channels --help\n')
+  })
+
   it('engine takes its worker token from $RX_CHANNELS_TOKEN or --token, and refuses workers without it (401)', async () => {
     for (const [args, env] of [
       [[], { RX_CHANNELS_TOKEN: 'from-env' }],

@@ -80,10 +80,13 @@ describe('secrets in logs', () => {
   const context = useEngine({ token: TOKEN, logger: engineLog })
   const worker = useWorkers()
 
-  it('never logs an access key, a worker token or a reattach token, at any level, whatever clients send', async () => {
+  it('never logs an access key, a worker token, a reattach token or a payload, at any level, in a message or a field, whatever clients send', async () => {
     const workerLog = recordingLogger()
-    const client = await worker(context.url, { token: TOKEN, logger: workerLog })
-    const secrets: string[] = [TOKEN, 'wrong-token-9c1f3a7e5d2b']
+    const client = await worker(context.url, { token: TOKEN, logger: workerLog, workerName: 'sensor-1' })
+    const secrets: string[] = [TOKEN, 'wrong-token-9c1f3a7e5d2b', 'payload-secret-5c2e8a1f', 'result-secret-7d3b9e0a']
+    // Invocations are logged at debug (function, workers, outcome, duration): never what they carry.
+    client.registerFunction('sensor.read', () => ({ reading: 'result-secret-7d3b9e0a' }))
+    await client.ready()
     const channel = await client.createChannel()
     secrets.push(channel.writerRef.access_key, channel.readerRef.access_key)
     channel.writer.stream.end(Buffer.from('data'))
@@ -91,6 +94,7 @@ describe('secrets in logs', () => {
 
     const open = await client.createChannel()
     secrets.push(open.writerRef.access_key, open.readerRef.access_key)
+    await client.trigger({ function_id: 'sensor.read', payload: { probe: 'payload-secret-5c2e8a1f', ref: open.readerRef } })
     const base = `${context.url}/ws/channels/${open.readerRef.channel_id}`
     // A key for the other end, a key for an unknown channel, a key with a bad dir: refused, and logged by nobody.
     await refusal(`${base}?key=${open.writerRef.access_key}&dir=read`)
@@ -115,10 +119,16 @@ describe('secrets in logs', () => {
     await raw.next('invocationresult')
     open.writer.close()
     await open.reader.readAll()
+    // Its shutdown line too, with what was still open.
+    await context.engine.close()
 
-    const lines = [...engineLog.lines, ...workerLog.lines]
+    // Each line with its structured fields, as a JSON logger would write it.
+    const lines = [...engineLog.entries, ...workerLog.entries].map(({ level, message, fields }) => `${level}: ${message} ${JSON.stringify(fields)}`)
     expect(lines.some((line) => line.startsWith('debug:')), 'the engine logged at debug level').to.equal(true)
     expect(lines.some((line) => line.includes('invalid JSON'))).to.equal(true)
+    for (const kind of ['invocation of sensor.read', 'channel', 'worker sensor-1', 'engine shut down']) {
+      expect(lines.some((line) => line.includes(kind)), `a line about ${kind}`).to.equal(true)
+    }
     for (const secret of secrets) {
       const leaks = lines.filter((line) => line.includes(secret) || line.includes(secret.slice(0, 8)))
       expect(leaks, `lines holding ${secret.slice(0, 4)}…`).to.deep.equal([])

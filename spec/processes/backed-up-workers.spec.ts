@@ -83,9 +83,10 @@ describe('workers that stop reading, with the engine in its own process', functi
       const since = engine.lineCount('stderr')
       await start('spec/fixtures/fire-and-forget-producer.ts').waitForLine(/^READY/)
 
-      const [, backedUpId] = await engine.waitForLine(/worker (\S+) is backed up: \d+ bytes queued/, 20_000, { stream: 'stderr', since })
+      // Log lines name a worker as `NAME (SHORT-ID)`, or its short id before it gave a name.
+      const [, backedUpId] = await engine.waitForLine(/worker (.+) is backed up: \d+ bytes queued/, 20_000, { stream: 'stderr', since })
       await healthy.roundsReach(healthy.state.rounds + 1)
-      const [, droppedId] = await engine.waitForLine(/worker (\S+) dropped with 4429: backed up: \d+ bytes unread after 1500 ms/, 20_000, { stream: 'stderr', since })
+      const [, droppedId] = await engine.waitForLine(/worker (.+) dropped with 4429: backed up: \d+ bytes unread after 1500 ms/, 20_000, { stream: 'stderr', since })
       expect(droppedId).to.equal(backedUpId)
       await healthy.roundsReach(healthy.state.rounds + 2)
     } finally {
@@ -108,7 +109,7 @@ describe('workers that stop reading, with the engine in its own process', functi
       await healthy.roundsReach(1)
       const since = engine.lineCount('stderr')
       const [, callerId] = await start('spec/fixtures/stalled-caller.ts').waitForLine(/^WORKER (\S+)/)
-      await engine.waitForLine(new RegExp(`worker ${callerId} dropped with 4429: backed up`), 20_000, { stream: 'stderr', since })
+      await engine.waitForLine(new RegExp(`worker (.+ \\()?${callerId.slice(0, 8)}\\)? dropped with 4429: backed up`), 20_000, { stream: 'stderr', since })
       await healthy.roundsReach(healthy.state.rounds + 2)
     } finally {
       await healthy.stop()

@@ -1,6 +1,6 @@
 import { filter, firstValueFrom } from 'rxjs'
 import WebSocket from 'ws'
-import { silentLogger, startEngine, type Engine, type EngineEvent, type EngineOptions, type EngineStats, type Logger } from '../../lib'
+import { silentLogger, startEngine, type Engine, type EngineEvent, type EngineOptions, type EngineStats, type LogFields, type Logger } from '../../lib'
 import type { ChannelPair } from '../../lib/protocol/refs'
 
 /** Starts an in-process engine on a free loopback port for each test of the enclosing suite. */
@@ -159,9 +159,20 @@ export function statsReach(engine: Engine, predicate: (stats: EngineStats) => bo
   })
 }
 
-/** A logger that keeps every line, with its level, for specs to inspect. */
-export function recordingLogger(): Logger & { readonly lines: string[] } {
+/** A line as a {@link recordingLogger} keeps it. */
+export interface LoggedLine {
+  readonly level: string
+  readonly message: string
+  readonly fields: LogFields
+}
+
+/** A logger that keeps every line, with its level (`lines`), and its fields too (`entries`), for specs to inspect. */
+export function recordingLogger(): Logger & { readonly lines: string[]; readonly entries: LoggedLine[] } {
   const lines: string[] = []
-  const at = (level: string) => (message: string) => void lines.push(`${level}: ${message}`)
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+  const entries: LoggedLine[] = []
+  const at = (level: string) => (message: string, fields: LogFields = {}) => {
+    lines.push(`${level}: ${message}`)
+    entries.push({ level, message, fields })
+  }
+  return { lines, entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }
