@@ -110,7 +110,9 @@ describe('README code blocks', () => {
       ['JavaScript, ES module', 'readme/taste/callee.mjs', 'readme/taste/caller.mjs'],
     ]
     for (const [form, calleeFile, callerFile] of tastes) {
-      it(`"A taste" (${form}): the callee says when it is ready, the caller prints the summary and exits by itself`, async function () {
+      // Each form's callee registers data.processor on the same engine right after the previous
+      // one left: it can only if the previous one left cleanly on Ctrl-C (no reserved id).
+      it(`"A taste" (${form}): the callee says when it is ready, the caller prints the summary and exits by itself, the callee leaves on Ctrl-C`, async function () {
         this.timeout(60_000)
         const callee = spawnNode([calleeFile], { label: calleeFile, cwd: app.dir, env })
         try {
@@ -121,6 +123,8 @@ describe('README code blocks', () => {
             signal: null,
           })
           expect(callerProcess.stdout()).to.equal(printed)
+          callee.kill('SIGINT')
+          expect(await exitOf(callee, `${calleeFile} after SIGINT`), callee.stderr()).to.deep.equal({ code: 0, signal: null })
         } finally {
           callee.kill()
           await callee.exited

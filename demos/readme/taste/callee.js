@@ -1,4 +1,4 @@
-// callee.js (CommonJS): serves data.processor until you stop it (Ctrl-C).
+// callee.js (CommonJS): serves data.processor until Ctrl-C.
 const { registerWorker } = require('rx-channels')
 
 const worker = registerWorker(process.env.RX_CHANNELS_URL ?? 'ws://127.0.0.1:49134')
@@ -10,3 +10,6 @@ worker.registerFunction('data.processor', async ({ label, reader }) => {
 })
 
 worker.ready().then(() => console.log('data.processor is ready'))
+
+// Ctrl-C: leave cleanly, so that the engine frees data.processor at once; then the process exits.
+process.once('SIGINT', () => worker.shutdown())

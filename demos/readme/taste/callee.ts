@@ -1,4 +1,4 @@
-// callee.ts: serves data.processor until you stop it (Ctrl-C).
+// callee.ts: serves data.processor until Ctrl-C.
 import { registerWorker, type ChannelReader } from 'rx-channels'
 
 const worker = registerWorker(process.env.RX_CHANNELS_URL ?? 'ws://127.0.0.1:49134')
@@ -11,3 +11,6 @@ worker.registerFunction('data.processor', async ({ label, reader }: { label: str
 })
 
 worker.ready().then(() => console.log('data.processor is ready'))
+
+// Ctrl-C: leave cleanly, so that the engine frees data.processor at once; then the process exits.
+process.once('SIGINT', () => worker.shutdown())
