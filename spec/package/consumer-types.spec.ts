@@ -5,9 +5,13 @@ import { consumerApp, tsc, type ConsumerApp } from '../support/consumer-app'
 
 const MISUSE = path.join(__dirname, '..', 'fixtures', 'consumer', 'misuse.ts')
 
-/** The compiler settings of an app for each moduleResolution, with the package's own declarations checked too. */
-const RESOLUTIONS: Record<string, { module: string; moduleResolution: string }> = {
-  node10: { module: 'commonjs', moduleResolution: 'node10' },
+/**
+ * The compiler settings of an app for each moduleResolution, with the package's own declarations
+ * checked too. node10 apps set esModuleInterop (as `tsc --init` has for years; node16, nodenext
+ * and bundler imply it): the declarations keep lib/'s `import WebSocket from 'ws'`.
+ */
+const RESOLUTIONS: Record<string, { module: string; moduleResolution: string; esModuleInterop?: boolean }> = {
+  node10: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true },
   node16: { module: 'node16', moduleResolution: 'node16' },
   nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
   bundler: { module: 'esnext', moduleResolution: 'bundler' },
