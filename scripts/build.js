@@ -1,11 +1,16 @@
-// Bundles the public entry points into dist/ and emits their type declarations.
+// Bundles the public entry points into dist/ and emits their type declarations into dist/types/.
+// Declarations live apart from the bundles: next to dist/engine.js, a declaration's
+// `export … from './engine'` would resolve to that untyped bundle under node16/nodenext/bundler.
 const { build } = require('esbuild')
 const { execFileSync } = require('child_process')
+const { rmSync } = require('fs')
 const path = require('path')
 
 const root = path.join(__dirname, '..')
 
 async function main() {
+  // A fresh dist/, so that files of an older layout are never packed.
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true })
   const common = {
     bundle: true,
     platform: 'node',

@@ -29,21 +29,29 @@ export interface TsProcess {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
+/** How a child process is run and watched. */
+export interface SpawnOptions {
+  /** Copy each stdout line (and stderr line, unless `echoStderr` says otherwise) to this process's, after this prefix. */
+  echo?: string
+  echoStderr?: string
+  env?: NodeJS.ProcessEnv
+  /** Called with each line the process writes to stderr. */
+  onStderrLine?: (line: string) => void
+}
+
 /** Runs `script` (relative to the repository root) under esbuild-register, as its own OS process, with `nodeFlags` given to node. */
 export function spawnTs(
   script: string,
   args: readonly string[] = [],
-  options: {
-    echo?: string
-    echoStderr?: string
-    nodeFlags?: readonly string[]
-    env?: NodeJS.ProcessEnv
-    /** Called with each line the process writes to stderr. */
-    onStderrLine?: (line: string) => void
-  } = {},
+  options: SpawnOptions & { nodeFlags?: readonly string[] } = {},
 ): TsProcess {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '-r', 'esbuild-register', path.join(ROOT, script), ...args], {
-    cwd: ROOT,
+  return spawnNode([...(options.nodeFlags ?? []), '-r', 'esbuild-register', path.join(ROOT, script), ...args], { ...options, label: script })
+}
+
+/** Runs `node ...args` as its own OS process (in the repository root unless `cwd` says otherwise); `label` names it in errors. */
+export function spawnNode(args: readonly string[], options: SpawnOptions & { label: string; cwd?: string }): TsProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -87,13 +95,13 @@ export function spawnTs(
       }
       const timer = setTimeout(() => {
         done()
-        reject(new Error(`${script}: no ${stream} line matching ${pattern} within ${timeoutMs} ms; stderr:\n${stderr()}`))
+        reject(new Error(`${options.label}: no ${stream} line matching ${pattern} within ${timeoutMs} ms; stderr:\n${stderr()}`))
       }, timeoutMs)
       waiters.add(onLine)
       void exited.then(({ code, signal }) => {
         if (!waiters.has(onLine)) return
         done()
-        reject(new Error(`${script} exited (${signal ?? code}) before printing ${pattern}; stderr:\n${stderr()}`))
+        reject(new Error(`${options.label} exited (${signal ?? code}) before printing ${pattern}; stderr:\n${stderr()}`))
       })
     })
 
