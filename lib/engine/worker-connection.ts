@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto'
+import { performance } from 'perf_hooks'
 import type { Duplex } from 'stream'
 import WebSocket from 'ws'
 import { CloseCode } from '../protocol/close-codes'
@@ -6,6 +7,7 @@ import type { EngineToWorker, RegisterFunction } from '../protocol/messages'
 import { CoalescingSender } from '../socket/coalescing-sender'
 import { closeReason } from '../socket/frame'
 import type { LogFields } from '../log'
+import { ClientWarnings } from './client-warnings'
 import { shortId } from './log-words'
 import { WorkerBacklog, type BacklogPolicy } from './worker-backlog'
 
@@ -24,6 +26,8 @@ export class WorkerConnection {
   dropReason?: string
   /** What this worker has queued and not read; invocations to it are refused while it is backed up. */
   readonly backlog: WorkerBacklog
+  /** Warnings this worker's frames cause, each kind logged at most once per window. */
+  readonly warnings: ClientWarnings
   private readonly sender: CoalescingSender
 
   /** `socket` is the connection under `ws`, as handed to the upgrade. */
@@ -33,6 +37,7 @@ export class WorkerConnection {
     private readonly policy: BacklogPolicy,
   ) {
     this.sender = new CoalescingSender(ws, socket)
+    this.warnings = new ClientWarnings(policy.logger, () => performance.now())
     this.backlog = new WorkerBacklog(ws, socket, this, policy, (reason) => this.drop(CloseCode.WorkerBackedUp, reason))
     ws.once('close', () => this.backlog.stop())
   }

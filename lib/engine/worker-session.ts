@@ -37,7 +37,7 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
       // worker that sends but never reads holds everything queued for it.
       next: (frame) => {
         if (frame.binary) {
-          reject(worker, logger, 'binary frames are not accepted on the worker socket')
+          reject(worker, 'binary frames are not accepted on the worker socket')
           return
         }
         // Nothing a worker sends may escape as an exception: in a subscriber it would crash the engine.
@@ -70,7 +70,7 @@ function dispatch(worker: WorkerConnection, raw: string, context: SessionContext
   const { logger } = context
   const decoded = decodeWorkerMessage(raw)
   if (E.isLeft(decoded)) {
-    onUndecodable(worker, decoded.left, context)
+    onUndecodable(worker, decoded.left)
     return
   }
   const message = decoded.right
@@ -81,7 +81,7 @@ function dispatch(worker: WorkerConnection, raw: string, context: SessionContext
         if (logsAt(logger, 'debug')) logger.debug(`worker ${worker.label} registered function ${clip(message.id)}`, { ...worker.logFields, function_id: clip(message.id) })
         return
       }
-      logger.warn(`worker ${worker.label}: refused function ${clip(message.id)}: ${refusal.code}: ${clip(refusal.message)}`, {
+      worker.warnings.warn(`refused_function:${refusal.code}`, `worker ${worker.label}: refused function ${clip(message.id)}: ${refusal.code}: ${clip(refusal.message)}`, {
         ...worker.logFields,
         function_id: clip(message.id),
         code: refusal.code,
@@ -122,7 +122,7 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
     })
     if (!awaited) {
       if (E.isLeft(outcome)) {
-        context.logger.warn(`worker ${caller.label}: fire-and-forget ${clip(message.function_id)}: ${clip(outcome.left.message)}`, {
+        caller.warnings.warn(`fire_and_forget:${outcome.left.code}`, `worker ${caller.label}: fire-and-forget ${clip(message.function_id)}: ${clip(outcome.left.message)}`, {
           ...caller.logFields,
           function_id: clip(message.function_id),
           code: outcome.left.code,
@@ -161,7 +161,7 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
   const line = `worker ${caller.label}: refused an invocation of ${clip(message.function_id)}: ${refused.code}`
   const fields = { ...caller.logFields, function_id: clip(message.function_id), code: refused.code }
   // A backed-up callee logs its episode once, with a count: a line per refused call would flood the log.
-  if (refused.code !== 'worker_backed_up') context.logger.warn(line, fields)
+  if (refused.code !== 'worker_backed_up') caller.warnings.warn(`refused_invocation:${refused.code}`, line, fields)
   else if (logsAt(context.logger, 'debug')) context.logger.debug(line, fields)
   if (awaited) answer(E.left(refused))
 }
@@ -176,19 +176,19 @@ function notFound(functionId: string): ErrorBody {
   return { code: 'function_not_found', message: `function ${functionId} not found` }
 }
 
-function onUndecodable(worker: WorkerConnection, failed: DecodeFailure, context: SessionContext): void {
+function onUndecodable(worker: WorkerConnection, failed: DecodeFailure): void {
   if (failed.kind === 'unknown_type') {
-    context.logger.warn(`worker ${worker.label}: ignored ${failed.reason}`, worker.logFields)
+    worker.warnings.warn('unknown_type', `worker ${worker.label}: ignored ${failed.reason}`, worker.logFields)
     return
   }
   const reason = failureReason(failed)
-  reject(worker, context.logger, reason)
+  reject(worker, reason)
   if (failed.kind === 'invalid_fields' && failed.type === 'invokefunction' && failed.invocation_id !== undefined) {
     worker.send(failure(failed.invocation_id, '', { code: 'invalid_message', message: reason }))
   }
 }
 
-function reject(worker: WorkerConnection, logger: Logger, reason: string): void {
-  logger.warn(`worker ${worker.label}: rejected frame: ${reason}`, worker.logFields)
+function reject(worker: WorkerConnection, reason: string): void {
+  worker.warnings.warn('rejected_frame', `worker ${worker.label}: rejected frame: ${reason}`, worker.logFields)
   worker.send({ type: 'protocolerror', code: 'invalid_message', message: reason })
 }
