@@ -104,7 +104,8 @@ export async function hostileMix(options: HostileOptions): Promise<HostileResult
     results.frozenConsumer = {
       ...frozenResult,
       linesAfterContinue: frozenEnd - since,
-      engineLog: engine.stderr().split('\n').filter((line) => line.includes(workerId)).slice(0, 5),
+      // Engine lines name a worker by the first 8 digits of its id.
+      engineLog: engine.stderr().split('\n').filter((line) => line.includes(workerId.slice(0, 8))).slice(0, 5),
     }
   } finally {
     clearInterval(sampler)
