@@ -33,6 +33,9 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-held-bytes', 'maxHeldBytes', 'bytes all channels may hold before writers are paused'],
 ]
 
+/** The limits' help column starts past the longest flag. */
+const LIMIT_FLAG_WIDTH = Math.max(...LIMIT_FLAGS.map(([flag]) => `--${flag} N`.length))
+
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'
 
 const USAGE = `Usage: rx-channels engine [options]
@@ -58,7 +61,7 @@ Options:
   -h, --help                     show this help
 
 Limits (each a whole number >= 1):
-${LIMIT_FLAGS.map(([flag, option, help]) => `  ${`--${flag} N`.padEnd(30)} ${help} (default ${DEFAULT_LIMITS[option]})`).join('\n')}
+${LIMIT_FLAGS.map(([flag, option, help]) => `  ${`--${flag} N`.padEnd(LIMIT_FLAG_WIDTH)} ${help} (default ${DEFAULT_LIMITS[option]})`).join('\n')}
 `
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
