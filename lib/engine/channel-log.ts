@@ -29,17 +29,17 @@ export interface ChannelCreator {
 }
 
 /** The debug line of a new channel, built only when the logger writes debug lines. */
-export function logChannelOpen(logger: Logger, channelId: string, creator: ChannelCreator | undefined, bufferSize: number): void {
+export function logChannelOpen(logger: Logger, channelId: string, creator: ChannelCreator, bufferSize: number): void {
   if (!logsAt(logger, 'debug')) return
-  logger.debug(`channel ${shortId(channelId)} opened${creator === undefined ? '' : ` by worker ${creator.label}`}, buffer ${bufferSize} frames`, {
+  logger.debug(`channel ${shortId(channelId)} opened by worker ${creator.label}, buffer ${bufferSize} frames`, {
     channel_id: channelId,
-    ...creator?.logFields,
+    ...creator.logFields,
     buffer_size: bufferSize,
   })
 }
 
 /** The debug line of a channel that ended: how, after how long, and what went through each way. */
-export function logChannelEnd(logger: Logger, channelId: string, creator: ChannelCreator | undefined, ending: ChannelEnding, relayed: Relayed, durationMs: number): void {
+export function logChannelEnd(logger: Logger, channelId: string, creator: ChannelCreator, ending: ChannelEnding, relayed: Relayed, durationMs: number): void {
   if (!logsAt(logger, 'debug')) return
   const how = ending.reason === undefined ? ending.outcome : `${ending.outcome}${ending.code === undefined ? '' : `, ${ending.code}`}: ${ending.reason}`
   logger.debug(
@@ -47,7 +47,7 @@ export function logChannelEnd(logger: Logger, channelId: string, creator: Channe
       `${count(relayed.bytesIn, 'byte')} in ${count(relayed.framesIn, 'frame')} from the writer, ${count(relayed.bytesOut, 'byte')} in ${count(relayed.framesOut, 'frame')} to the reader`,
     {
       channel_id: channelId,
-      ...creator?.logFields,
+      ...creator.logFields,
       outcome: ending.outcome,
       code: ending.code,
       reason: ending.reason,

@@ -56,17 +56,17 @@ export class ChannelRelay implements BudgetWaiter {
   /** What went through: counted per frame as numbers only, told once when the channel ends. */
   private readonly relayed = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 }
   private readonly createdAt: number
-  private readonly ownerWorkerId: string | undefined
+  private readonly ownerWorkerId: string
 
   constructor(
     readonly channelId: string,
     private readonly bufferSize: number,
-    private readonly owner: ChannelOwner | undefined,
+    private readonly owner: ChannelOwner,
     private readonly context: RelayContext,
     private readonly onFinished: () => void,
   ) {
     this.createdAt = context.now()
-    this.ownerWorkerId = owner?.id
+    this.ownerWorkerId = owner.id
   }
 
   /** Frames held by the engine for this channel right now. */

@@ -18,7 +18,7 @@ import { secretsMatch } from './secrets'
 interface ChannelEntry {
   readonly relay: ChannelRelay
   readonly keys: Readonly<Record<ChannelDirection, string>>
-  readonly ownerWorkerId?: string
+  readonly ownerWorkerId: string
   readonly createdAt: number
 }
 
@@ -91,11 +91,11 @@ export class ChannelRegistry {
    * Creates a channel holding at most `bufferSize` frames (default 64, capped at
    * `maxBufferFrames`), or refuses with `too_many_channels` when its creator is at its limit.
    */
-  create(bufferSize: number | undefined, owner?: ChannelOwner): E.Either<ErrorBody, CreatedChannel> {
-    const ownerWorkerId = owner?.id
-    const open = ownerWorkerId === undefined ? 0 : this.openByOwner.get(ownerWorkerId) ?? 0
+  create(bufferSize: number | undefined, owner: ChannelOwner): E.Either<ErrorBody, CreatedChannel> {
+    const ownerWorkerId = owner.id
+    const open = this.openByOwner.get(ownerWorkerId) ?? 0
     if (open >= this.limits.maxChannelsPerWorker) {
-      this.logger.warn(`worker ${owner?.label}: refused a channel, it has ${open} open (maxChannelsPerWorker)`, owner?.logFields)
+      this.logger.warn(`worker ${owner.label}: refused a channel, it has ${open} open (maxChannelsPerWorker)`, owner.logFields)
       return E.left({
         code: 'too_many_channels',
         message: `this worker already has ${open} open channels, the engine's limit (maxChannelsPerWorker); finish some first`,
@@ -106,7 +106,7 @@ export class ChannelRegistry {
     const keys = { write: newAccessKey(), read: newAccessKey() }
     const relay = new ChannelRelay(channelId, granted, owner, this.relayContext, () => this.remove(channelId))
     this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })
-    if (ownerWorkerId !== undefined) this.openByOwner.set(ownerWorkerId, open + 1)
+    this.openByOwner.set(ownerWorkerId, open + 1)
     logChannelOpen(this.logger, channelId, owner, granted)
     this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: granted })
     return E.right({

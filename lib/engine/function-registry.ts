@@ -1,10 +1,7 @@
 import type { EngineRegistrationRefusal } from '../errors'
 import type { RegisterFunction } from '../protocol/messages'
-import { jsonBytes } from './json-bytes'
 import type { EngineLimits } from './limits'
-import { PagedIndex, type Page, type PageBounds, type Slot } from './paged-index'
-import { redactInvocation } from './redact'
-import { secretsMatch } from './secrets'
+import type { Page, PageBounds } from './paged-index'
 import type { WorkerConnection } from './worker-connection'
 
 /** Why the engine refused a registration: sent to the worker as `registrationrejected`. */
@@ -18,235 +15,44 @@ export interface Refusal {
 /** A function as `engine::functions::list` shows it. */
 export type ListedFunction = { function_id: string; worker_id: string } & Omit<RegisterFunction, 'type' | 'id'>
 
-interface FunctionEntry {
-  owner: WorkerConnection
-  registration: RegisterFunction
-  /** Without `function_id` and `worker_id`, and with the invocation headers redacted. */
-  listed: Omit<ListedFunction, 'function_id' | 'worker_id'>
-  listedBytes: number
-  /** The size of the registration's details as JSON, counted against its owner's allowance. */
-  bytes: number
-  readonly slot: Slot<string>
-}
-
-/** The functions of a worker that dropped without a clean close, held for its reattach. */
-interface Reservation {
-  readonly workerId: string
-  readonly token: string
-  readonly expiresAt: number
-  readonly registrations: RegisterFunction[]
-}
-
-type Limits = Pick<
+export type RegistryLimits = Pick<
   EngineLimits,
   'maxFunctionsPerWorker' | 'maxFunctionIdBytes' | 'maxRegistrationBytes' | 'maxRegistrationBytesPerWorker' | 'functionReservationMs'
 >
 
 /**
- * Which live worker owns each function id, the workers in the order they connected, and the
- * ids of workers that dropped without a clean close, reserved for them for a grace period.
- * Listings are paged (see {@link PagedIndex}), so a call costs one page at any registry size.
+ * Which worker owns each function id, which workers are connected, and the ids held for
+ * workers that dropped until they reattach. The engine uses it only through this interface,
+ * so that an implementation that knows the workers of other nodes can take the place of the
+ * local one (`LocalFunctionRegistry` in local-function-registry.ts).
  */
-export class FunctionRegistry {
-  private readonly entries = new Map<string, FunctionEntry>()
-  private readonly order = new PagedIndex<string>()
-  private readonly workerOrder = new PagedIndex<WorkerConnection>()
-  private readonly workerSlots = new Map<WorkerConnection, Slot<WorkerConnection>>()
-  private readonly bytesByWorker = new Map<WorkerConnection, number>()
-  private readonly reservedIds = new Map<string, Reservation>()
-  private readonly reservations = new Map<string, Reservation>()
-  /** Oldest first: reservations all last as long, so this is also their order of expiry. */
-  private expiries: Reservation[] = []
-
-  constructor(
-    readonly limits: Limits,
-    private readonly now: () => number,
-  ) {}
-
-  get size(): number {
-    return this.entries.size
-  }
-
-  owner(functionId: string): WorkerConnection | undefined {
-    return this.entries.get(functionId)?.owner
-  }
-
+export interface FunctionRegistry {
+  readonly limits: RegistryLimits
+  /** Functions registered now. */
+  readonly size: number
+  owner(functionId: string): WorkerConnection | undefined
   /** A worker connected: it is listed from now on. */
-  join(worker: WorkerConnection): void {
-    this.workerSlots.set(worker, this.workerOrder.add(worker))
-  }
-
+  join(worker: WorkerConnection): void
   /**
    * Registers a function, or says why not. Re-registering one's own id (a reconnect replay)
    * replaces its details; taking a live worker's id, or an id reserved for a dropped one, is refused.
    */
-  register(worker: WorkerConnection, registration: RegisterFunction): Refusal | undefined {
-    this.expireReservations()
-    const { id } = registration
-    const idBytes = Buffer.byteLength(id, 'utf8')
-    if (idBytes > this.limits.maxFunctionIdBytes) {
-      return { code: 'function_id_too_long', message: `the function id is ${idBytes} bytes, over the engine's limit of ${this.limits.maxFunctionIdBytes} (maxFunctionIdBytes)` }
-    }
-    const { type: _type, id: _id, ...details } = registration
-    const size = jsonBytes(details)
-    if (size === undefined) return { code: 'invalid_registration', message: `the registration of ${id} cannot be serialized as JSON` }
-    if (size > this.limits.maxRegistrationBytes) {
-      return {
-        code: 'registration_too_large',
-        message: `the registration of ${id} (description, formats, metadata, invocation) is ${size} bytes, over the engine's limit of ${this.limits.maxRegistrationBytes} (maxRegistrationBytes)`,
-      }
-    }
-    const entry = this.entries.get(id)
-    if (entry && entry.owner !== worker) {
-      return { code: 'function_already_registered', message: `function ${id} is already registered by another worker`, ownerWorkerId: entry.owner.id }
-    }
-    const reservation = this.reservedIds.get(id)
-    if (reservation) {
-      return {
-        code: 'function_reserved',
-        message: `function ${id} is reserved for worker ${reservation.workerId}, which dropped without closing, until it reattaches or ${this.limits.functionReservationMs} ms pass (functionReservationMs)`,
-        ownerWorkerId: reservation.workerId,
-      }
-    }
-    if (!entry && worker.functions.size >= this.limits.maxFunctionsPerWorker) {
-      return { code: 'too_many_functions', message: `this worker already has ${worker.functions.size} functions, the engine's limit (maxFunctionsPerWorker)` }
-    }
-    const total = this.bytesOf(worker) - (entry?.bytes ?? 0) + size
-    if (total > this.limits.maxRegistrationBytesPerWorker) {
-      return {
-        code: 'worker_registrations_too_large',
-        message: `this worker's registrations would take ${total} bytes, over the engine's limit of ${this.limits.maxRegistrationBytesPerWorker} (maxRegistrationBytesPerWorker)`,
-      }
-    }
-    this.put(worker, registration, entry, size)
-    return undefined
-  }
-
-  unregister(worker: WorkerConnection, functionId: string): void {
-    const entry = this.entries.get(functionId)
-    if (entry?.owner === worker) this.drop(entry, functionId)
-    worker.functions.delete(functionId)
-  }
-
+  register(worker: WorkerConnection, registration: RegisterFunction): Refusal | undefined
+  unregister(worker: WorkerConnection, functionId: string): void
   /**
    * A worker left. After a clean close its ids are free at once; after a drop they stay
    * reserved for its reattach (with its token) for `functionReservationMs`.
    */
-  leave(worker: WorkerConnection, clean: boolean): void {
-    const slot = this.workerSlots.get(worker)
-    if (slot) this.workerOrder.remove(slot)
-    this.workerSlots.delete(worker)
-    const registrations: RegisterFunction[] = []
-    for (const [functionId, registration] of worker.functions) {
-      const entry = this.entries.get(functionId)
-      if (entry?.owner !== worker) continue
-      this.drop(entry, functionId)
-      registrations.push(registration)
-    }
-    worker.functions.clear()
-    this.bytesByWorker.delete(worker)
-    if (clean || registrations.length === 0) return
-    this.expireReservations()
-    const reservation = { workerId: worker.id, token: worker.reattachToken, expiresAt: this.now() + this.limits.functionReservationMs, registrations }
-    this.reservations.set(worker.id, reservation)
-    this.expiries.push(reservation)
-    for (const { id } of registrations) this.reservedIds.set(id, reservation)
-  }
-
+  leave(worker: WorkerConnection, clean: boolean): void
   /**
    * A worker reattached to a connection that is still open: that connection's functions
    * become the new one's now, before its next frame (its registration replay) is handled.
    */
-  transfer(from: WorkerConnection, to: WorkerConnection): void {
-    const registrations = [...from.functions.values()]
-    for (const { id } of registrations) this.unregister(from, id)
-    this.adopt(to, registrations)
-  }
-
+  transfer(from: WorkerConnection, to: WorkerConnection): void
   /** A worker reattached to one that had dropped: its reserved functions are the new one's, if the token matches. */
-  reclaim(to: WorkerConnection, previousWorkerId: string, token: string): 'reclaimed' | 'none' | 'wrong_token' {
-    this.expireReservations()
-    const reservation = this.reservations.get(previousWorkerId)
-    if (!reservation) return 'none'
-    if (!secretsMatch(reservation.token, token)) return 'wrong_token'
-    this.release(reservation)
-    this.adopt(to, reservation.registrations.filter(({ id }) => !this.entries.has(id)))
-    return 'reclaimed'
-  }
-
+  reclaim(to: WorkerConnection, previousWorkerId: string, token: string): 'reclaimed' | 'none' | 'wrong_token'
   /** A page of functions in registration order. */
-  listFunctions(cursor: number | undefined, bounds: PageBounds): Page<ListedFunction> {
-    const page = this.order.page(cursor, bounds, (id) => (this.entries.get(id) as FunctionEntry).listedBytes)
-    const items = page.items.map((id) => {
-      const entry = this.entries.get(id) as FunctionEntry
-      return { function_id: id, worker_id: entry.owner.id, ...entry.listed }
-    })
-    return { items, nextCursor: page.nextCursor }
-  }
-
+  listFunctions(cursor: number | undefined, bounds: PageBounds): Page<ListedFunction>
   /** A page of connected workers, in the order they connected; `sizeOf` measures one as listed. */
-  listWorkers(cursor: number | undefined, bounds: PageBounds, sizeOf: (worker: WorkerConnection) => number): Page<WorkerConnection> {
-    return this.workerOrder.page(cursor, bounds, sizeOf)
-  }
-
-  /** Registers `registrations` for `worker` without the checks they passed once, within the worker's allowances. */
-  private adopt(worker: WorkerConnection, registrations: RegisterFunction[]): void {
-    for (const registration of registrations) {
-      const existing = this.entries.get(registration.id)
-      const { type: _type, id: _id, ...details } = registration
-      const bytes = jsonBytes(details) ?? 0
-      const fits =
-        (worker.functions.has(registration.id) || worker.functions.size < this.limits.maxFunctionsPerWorker) &&
-        this.bytesOf(worker) - (existing?.owner === worker ? existing.bytes : 0) + bytes <= this.limits.maxRegistrationBytesPerWorker
-      if (fits) this.put(worker, registration, existing, bytes)
-    }
-  }
-
-  private bytesOf(worker: WorkerConnection): number {
-    return this.bytesByWorker.get(worker) ?? 0
-  }
-
-  private addBytes(worker: WorkerConnection, bytes: number): void {
-    this.bytesByWorker.set(worker, this.bytesOf(worker) + bytes)
-  }
-
-  private put(worker: WorkerConnection, registration: RegisterFunction, existing: FunctionEntry | undefined, bytes: number): void {
-    const { type: _type, id, ...details } = registration
-    const listed = details.invocation === undefined ? details : { ...details, invocation: redactInvocation(details.invocation) }
-    // Worker ids are UUIDs: one owner's listing is as long as another's.
-    const listedBytes = jsonBytes({ function_id: id, worker_id: worker.id, ...listed }) ?? 0
-    if (existing) {
-      this.addBytes(existing.owner, -existing.bytes)
-      existing.owner = worker
-      existing.registration = registration
-      existing.listed = listed
-      existing.listedBytes = listedBytes
-      existing.bytes = bytes
-    } else {
-      this.entries.set(id, { owner: worker, registration, listed, listedBytes, bytes, slot: this.order.add(id) })
-    }
-    this.addBytes(worker, bytes)
-    worker.functions.set(id, registration)
-  }
-
-  private drop(entry: FunctionEntry, functionId: string): void {
-    this.addBytes(entry.owner, -entry.bytes)
-    this.entries.delete(functionId)
-    this.order.remove(entry.slot)
-  }
-
-  private release(reservation: Reservation): void {
-    this.reservations.delete(reservation.workerId)
-    for (const { id } of reservation.registrations) {
-      if (this.reservedIds.get(id) === reservation) this.reservedIds.delete(id)
-    }
-  }
-
-  /** Expired reservations are released lazily, oldest first: no timer per dropped worker. */
-  private expireReservations(): void {
-    const now = this.now()
-    let expired = 0
-    while (expired < this.expiries.length && this.expiries[expired].expiresAt <= now) this.release(this.expiries[expired++])
-    if (expired > 0) this.expiries = this.expiries.slice(expired)
-  }
+  listWorkers(cursor: number | undefined, bounds: PageBounds, sizeOf: (worker: WorkerConnection) => number): Page<WorkerConnection>
 }

@@ -25,25 +25,23 @@ export class HeldBytesBudget {
     return this.held
   }
 
-  ofWorker(workerId: string | undefined): number {
-    return workerId === undefined ? 0 : this.byWorker.get(workerId) ?? 0
+  ofWorker(workerId: string): number {
+    return this.byWorker.get(workerId) ?? 0
   }
 
   /** Whether a channel created by `workerId` must hold back its writer. */
-  isFull(workerId: string | undefined): boolean {
+  isFull(workerId: string): boolean {
     return this.held >= this.limits.maxHeldBytes || this.ofWorker(workerId) >= this.limits.maxHeldBytesPerWorker
   }
 
   /** Counts `delta` more (or, negative, fewer) bytes held for a channel of `workerId`. */
-  add(workerId: string | undefined, delta: number): void {
+  add(workerId: string, delta: number): void {
     if (delta === 0) return
     const heldBefore = this.held
     const workerBefore = this.ofWorker(workerId)
     this.held += delta
-    if (workerId !== undefined) {
-      if (workerBefore + delta > 0) this.byWorker.set(workerId, workerBefore + delta)
-      else this.byWorker.delete(workerId)
-    }
+    if (workerBefore + delta > 0) this.byWorker.set(workerId, workerBefore + delta)
+    else this.byWorker.delete(workerId)
     const freed =
       crossedBelow(heldBefore, this.held, this.limits.maxHeldBytes) ||
       crossedBelow(workerBefore, this.ofWorker(workerId), this.limits.maxHeldBytesPerWorker)

@@ -87,3 +87,15 @@ function refuse(socket: Socket, refusal: ConnectionRefusal, timeoutMs: number): 
   socket.resume()
   refuseUpgrade(socket, refusal.status, refusal.reason, refusal.status === 503 ? { 'Retry-After': '1' } : {})
 }
+
+/** Listens on `host:port`; errors after that are logged, not thrown: the engine keeps serving. */
+export async function listen(server: HttpServer, port: number, host: string, logger: Logger): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  server.on('error', (error) => logger.error(`server error: ${error.message}`))
+}

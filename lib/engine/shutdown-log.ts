@@ -1,5 +1,5 @@
 import type { Logger } from '../log'
-import type { EngineStats } from './engine'
+import type { EngineStats } from './engine-stats'
 import { count, duration } from './log-words'
 
 /** The info line of a finished shutdown: what was still open when it began, and how long it took. */

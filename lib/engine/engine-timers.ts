@@ -1,0 +1,19 @@
+import type { EngineState } from './engine-state'
+import { sweepInterval } from './sweep-interval'
+import { pingWorkers } from './worker-heartbeat'
+
+export interface EngineTimers {
+  stop(): void
+}
+
+/** The engine's periodic work: the worker heartbeat, the channel heartbeat, and the sweep of channels past their TTL. */
+export function startTimers({ workers, channels, limits, logger }: EngineState, heartbeatMs: number): EngineTimers {
+  const timers = [
+    setInterval(() => pingWorkers(workers.values(), heartbeatMs, logger), heartbeatMs),
+    setInterval(() => channels.beat(), heartbeatMs),
+    // One timer for every channel, rather than one per channel.
+    setInterval(() => channels.sweep(), sweepInterval(limits.channelTtlMs)),
+  ]
+  for (const timer of timers) timer.unref()
+  return { stop: () => timers.forEach((timer) => clearInterval(timer)) }
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'crypto'
+import { logsAt, type Logger } from '../log'
+import { clip } from '../protocol/decode'
+import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/messages'
+import { logInvocation } from './invocation-log'
+import { failure, type InvocationRouter } from './invocation-router'
+import type { WorkerConnection } from './worker-connection'
+
+interface PendingInvocation {
+  readonly caller: WorkerConnection
+  /** The id the caller chose: its result goes back under it. */
+  readonly callerId: string
+  readonly callee: WorkerConnection
+  /** The id the callee was given: the caller's own, unless another caller of this callee has that one pending. */
+  readonly calleeId: string
+  readonly functionId: string
+  readonly forwardedAt: number
+}
+
+/**
+ * The invocation router of one engine on its own, in memory: invocations forwarded to a worker
+ * and not yet answered, indexed by the callee so that a callee that disconnects fails every
+ * caller at once instead of leaving them to time out, and by the caller, whose ids they are:
+ * each caller chooses its own, so that no worker can have more than `maxPendingPerCaller`
+ * waiting, nor fail another caller's call by reusing an id.
+ */
+export class LocalInvocationRouter implements InvocationRouter {
+  private readonly byCallee = new Map<WorkerConnection, Map<string, PendingInvocation>>()
+  private readonly byCaller = new Map<WorkerConnection, Map<string, PendingInvocation>>()
+  shed = 0
+
+  constructor(
+    private readonly maxPendingPerCaller: number,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  get size(): number {
+    let count = 0
+    for (const pending of this.byCallee.values()) count += pending.size
+    return count
+  }
+
+  forward(caller: WorkerConnection, callee: WorkerConnection, message: InvokeFunction, raw: string): ErrorBody | undefined {
+    if (callee.backlog.backedUp) {
+      callee.backlog.refuse()
+      this.shed++
+      return {
+        code: 'worker_backed_up',
+        message: `the worker serving ${clip(message.function_id)} has ${callee.backlog.queuedBytes} bytes queued and unread, over the engine's limit (maxQueuedBytesPerWorker)`,
+      }
+    }
+    const invocationId = message.invocation_id
+    if (invocationId === undefined || message.action?.type === 'void') {
+      callee.sendRaw(raw)
+      logInvocation(this.logger, { functionId: message.function_id, caller, callee, outcome: 'sent' })
+      return undefined
+    }
+    let mine = this.byCaller.get(caller)
+    const waiting = mine?.size ?? 0
+    if (waiting >= this.maxPendingPerCaller) {
+      return {
+        code: 'too_many_pending_invocations',
+        message: `this worker already waits on ${waiting} invocations, the engine's limit (maxPendingInvocationsPerWorker)`,
+      }
+    }
+    if (mine?.has(invocationId)) return { code: 'invalid_message', message: `invocation_id ${invocationId} is already pending` }
+    let theirs = this.byCallee.get(callee)
+    const calleeId = theirs?.has(invocationId) ? freeId(theirs) : invocationId
+    const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id, forwardedAt: this.now() }
+    if (!mine) this.byCaller.set(caller, (mine = new Map()))
+    if (!theirs) this.byCallee.set(callee, (theirs = new Map()))
+    mine.set(invocationId, invocation)
+    theirs.set(calleeId, invocation)
+    // Rewritten only on a collision: ids are UUIDs in practice, and the common case stays free of JSON work.
+    callee.sendRaw(calleeId === invocationId ? raw : JSON.stringify({ ...message, invocation_id: calleeId }))
+    return undefined
+  }
+
+  /** Routes a callee's result back to its caller, under the caller's id; results nobody waits for are dropped. */
+  complete(callee: WorkerConnection, result: InvocationResult, raw: string): boolean {
+    const invocation = this.byCallee.get(callee)?.get(result.invocation_id)
+    if (!invocation) return false
+    this.remove(invocation)
+    invocation.caller.sendRaw(invocation.calleeId === invocation.callerId ? raw : JSON.stringify({ ...result, invocation_id: invocation.callerId }))
+    this.ended(invocation, result.error === undefined ? 'ok' : 'error', result.error?.code)
+    return true
+  }
+
+  workerGone(worker: WorkerConnection, reason: string): void {
+    for (const invocation of [...(this.byCallee.get(worker)?.values() ?? [])]) {
+      this.remove(invocation)
+      invocation.caller.send(failure(invocation.callerId, invocation.functionId, { code: 'invocation_stopped', message: reason }))
+      this.ended(invocation, 'error', 'invocation_stopped')
+    }
+    for (const invocation of [...(this.byCaller.get(worker)?.values() ?? [])]) {
+      this.remove(invocation)
+      this.ended(invocation, 'caller gone')
+    }
+  }
+
+  failAll(error: ErrorBody): void {
+    for (const pending of [...this.byCallee.values()]) {
+      for (const invocation of [...pending.values()]) {
+        this.remove(invocation)
+        invocation.caller.send(failure(invocation.callerId, invocation.functionId, error))
+        this.ended(invocation, 'error', error.code)
+      }
+    }
+  }
+
+  private ended(invocation: PendingInvocation, outcome: 'ok' | 'error' | 'caller gone', code?: string): void {
+    if (!logsAt(this.logger, 'debug')) return
+    const { functionId, caller, callee, forwardedAt } = invocation
+    logInvocation(this.logger, { functionId, caller, callee, outcome, code, durationMs: this.now() - forwardedAt })
+  }
+
+  private remove(invocation: PendingInvocation): void {
+    removeFrom(this.byCallee, invocation.callee, invocation.calleeId)
+    removeFrom(this.byCaller, invocation.caller, invocation.callerId)
+  }
+}
+
+function removeFrom(index: Map<WorkerConnection, Map<string, PendingInvocation>>, worker: WorkerConnection, invocationId: string): void {
+  const pending = index.get(worker)
+  if (!pending) return
+  pending.delete(invocationId)
+  if (pending.size === 0) index.delete(worker)
+}
+
+/** An engine-made id that the callee has not pending. */
+function freeId(pending: ReadonlyMap<string, PendingInvocation>): string {
+  let id = randomUUID()
+  while (pending.has(id)) id = randomUUID()
+  return id
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'http'
+import type { Duplex } from 'stream'
+import * as E from 'fp-ts/Either'
+import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
+import { acceptWorker } from './accept-worker'
+import { tokenPresented } from './auth'
+import type { EngineState } from './engine-state'
+import { refuseUpgrade } from './http'
+import { SHUTDOWN_REASON } from './shutdown'
+import { createSocketServers } from './socket-servers'
+import type { TelemetrySockets } from './telemetry'
+
+export interface UpgradeRouting {
+  /** The token worker and telemetry sockets must present, if any. */
+  readonly token: string | undefined
+  readonly dropChannels: boolean
+  readonly telemetry: TelemetrySockets
+  /** Whether the engine is shutting down: upgrades are then refused with 503. */
+  readonly closing: () => boolean
+}
+
+/**
+ * The engine's `upgrade` handler: channel sockets on `/ws/channels/{id}` (guarded by their
+ * access keys), worker sockets on `/`, telemetry on `/otel` (both guarded by the token, if
+ * any). Anything else, or a refused upgrade, is answered with a plain HTTP error.
+ */
+export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const { logger, channels, sockets } = state
+  const servers = createSocketServers(state.limits)
+  return (request, socket, head) => {
+    socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
+    if (routing.closing()) {
+      refuseUpgrade(socket, 503, SHUTDOWN_REASON)
+      return
+    }
+    let url: URL
+    try {
+      url = new URL(request.url ?? '/', 'http://engine')
+    } catch {
+      refuseUpgrade(socket, 400, 'malformed request URL')
+      return
+    }
+    if (url.pathname.startsWith(CHANNEL_PATH_PREFIX)) {
+      const parsed = parseChannelRequest(url)
+      if (E.isLeft(parsed)) {
+        refuseUpgrade(socket, parsed.left.status, parsed.left.reason)
+        return
+      }
+      const { channelId, key, direction } = parsed.right
+      const outcome = channels.authorize(channelId, direction, key)
+      if (!outcome.ok) {
+        refuseUpgrade(socket, outcome.status, outcome.reason)
+        return
+      }
+      servers.channel.handleUpgrade(request, socket, head, (ws) => {
+        sockets.track(ws, 'channel')
+        channels.attach(outcome.relay, direction, ws, request.socket)
+      })
+    } else if (url.pathname === '/otel') {
+      if (!tokenPresented(routing.token, request, url, socket, 'telemetry', logger)) return
+      // Telemetry from the official client: accepted and dropped (protocol section 5).
+      servers.telemetry.handleUpgrade(request, socket, head, (ws) => {
+        sockets.track(ws, 'telemetry')
+        routing.telemetry.add(ws)
+      })
+    } else if (url.pathname === '/') {
+      if (!tokenPresented(routing.token, request, url, socket, 'worker', logger)) return
+      servers.worker.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket, request, state, routing.dropChannels))
+    } else {
+      refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
+    }
+  }
+}
