@@ -4,6 +4,7 @@ import WebSocket from 'ws'
 import { ChannelError } from '../errors'
 import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
+import { WaterMarks } from '../flow/water-marks'
 import { toReadable } from '../node/readable'
 import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
@@ -65,7 +66,8 @@ export class ChannelReader {
   private readonly messageInbox: Inbox<string>
   private ws?: WebSocket
   private connection?: Subscription
-  private socketPaused = false
+  /** High while the socket is paused for unread chunks or messages. */
+  private readonly unread = new WaterMarks()
   private stallTimer?: NodeJS.Timeout
   private ended = false
   private nodeStream?: Readable
@@ -162,19 +164,18 @@ export class ChannelReader {
     if (!ws || ws.readyState !== WebSocket.OPEN) return
     const chunkBacklog = this.chunkInbox.backlogLength
     const messageBytes = this.messageInbox.backlogBytes
-    if (!this.socketPaused && (chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes)) {
-      this.socketPaused = true
-      ws.pause()
-    } else if (this.socketPaused && chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2) {
-      this.socketPaused = false
-      ws.resume()
-    }
+    const turned = this.unread.update(
+      chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes,
+      chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2,
+    )
+    if (turned === 'high') ws.pause()
+    else if (turned === 'low') ws.resume()
     this.watchForStall()
   }
 
   /** What holds the socket paused with nothing subscribed to read it, if anything. */
   private unreadBacklog(): string | undefined {
-    if (!this.socketPaused) return undefined
+    if (!this.unread.high) return undefined
     if (this.chunkInbox.backlogLength >= HIGH_WATER_FRAMES && this.chunkInbox.subscriberCount === 0) {
       return `${this.chunkInbox.backlogLength} binary chunks arrived that nothing reads (subscribe to chunks$, flow or stream)`
     }

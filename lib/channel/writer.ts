@@ -1,8 +1,9 @@
 import { AsyncSubject, Subject, type Observable, type Observer, type Subscription } from 'rxjs'
 import type { Writable } from 'stream'
 import type WebSocket from 'ws'
-import { ChannelError } from '../errors'
+import { ChannelError, messageOf } from '../errors'
 import type { FlowSink } from '../flow/sink'
+import { WaterMarks } from '../flow/water-marks'
 import { toWritable } from '../node/writable'
 import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
@@ -43,7 +44,8 @@ export class ChannelWriter {
   private connection?: Subscription
   private ending?: Ending
   private failure?: ChannelError
-  private wasSaturated = false
+  /** High once the writer was saturated, until it falls to the low-water mark and `drain$` emits. */
+  private readonly buffered = new WaterMarks()
   private readonly drain = new Subject<void>()
   private readonly closed = new AsyncSubject<void>()
   private nodeStream?: Writable
@@ -118,7 +120,7 @@ export class ChannelWriter {
   /** Ends the stream with an error: the reader's streams fail with `writer_aborted`. */
   abort(reason?: unknown): void {
     if (this.ending || this.failure) return
-    const message = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason)
+    const message = reason === undefined ? 'aborted' : messageOf(reason)
     this.ending = { clean: false, error: new ChannelError('writer_aborted', `writer aborted: ${message}`, { cause: reason }) }
     this.pending.length = 0
     this.pendingBytes = 0
@@ -145,7 +147,7 @@ export class ChannelWriter {
       this.pending.push(kept)
       this.pendingBytes += kept.data.length
     }
-    if (this.saturated) this.wasSaturated = true
+    this.buffered.update(this.saturated, false)
   }
 
   private connect(): void {
@@ -187,10 +189,7 @@ export class ChannelWriter {
   }
 
   private onWritten(): void {
-    if (this.wasSaturated && this.bufferedBytes <= LOW_WATER_BYTES) {
-      this.wasSaturated = false
-      this.drain.next()
-    }
+    if (this.buffered.update(false, this.bufferedBytes <= LOW_WATER_BYTES) === 'low') this.drain.next()
   }
 
   private onSocketClosed(error?: ChannelError): void {
