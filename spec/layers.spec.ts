@@ -116,6 +116,23 @@ const RULES: readonly Rule[] = [
     counterexample: { file: 'errors.ts', specifier: './log', target: 'log.ts' },
   },
   {
+    title: 'lib/log.ts imports nothing from lib, so every layer may log through it',
+    breaks: only('log', []),
+    counterexample: { file: 'log.ts', specifier: './errors', target: 'errors.ts' },
+  },
+  {
+    title: 'lib/cli imports only lib/engine (through its index), lib/log and lib/errors',
+    breaks: (edge) =>
+      areaOf(edge.file) === 'cli' &&
+      !(['cli', 'log', 'errors'].includes(areaOf(edge.target)) || edge.target === 'engine/index.ts'),
+    counterexample: { file: 'cli/main.ts', specifier: '../engine/limits', target: 'engine/limits.ts' },
+  },
+  {
+    title: 'nothing in lib imports lib/cli: it is the command line, on top of everything',
+    breaks: (edge) => areaOf(edge.target) === 'cli' && areaOf(edge.file) !== 'cli',
+    counterexample: { file: 'engine/engine.ts', specifier: '../cli/heap-floor', target: 'cli/heap-floor.ts' },
+  },
+  {
     title: 'lib/sdk never imports lib/engine',
     breaks: never('sdk', ['engine']),
     counterexample: { file: 'sdk/worker.ts', specifier: '../engine/events', target: 'engine/events.ts' },
