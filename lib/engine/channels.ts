@@ -5,7 +5,8 @@ import type { Socket } from 'net'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
-import type { ChannelDirection, ChannelPair } from '../protocol/refs'
+import type { CreatedChannel } from '../protocol/engine-functions'
+import type { ChannelDirection } from '../protocol/refs'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import { logChannelOpen } from './channel-log'
@@ -26,9 +27,6 @@ interface ChannelEntry {
 export type AttachOutcome =
   | { readonly ok: true; readonly relay: ChannelRelay }
   | { readonly ok: false; readonly status: 403 | 404; readonly reason: string }
-
-/** What `engine::channels::create` answers: the two refs, and the buffer size granted. */
-export type CreatedChannel = ChannelPair & { readonly buffer_size: number }
 
 /** 128 bits from a cryptographic source, URL-safe. */
 function newAccessKey(): string {

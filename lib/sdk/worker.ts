@@ -11,6 +11,7 @@ import { CloseCode } from '../protocol/close-codes'
 import { redactUrl, type TlsConnectOptions } from '../socket/connect'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
+import type { CreateChannelInput } from '../protocol/engine-functions'
 import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, RegistrationRejected, TriggerAction } from '../protocol/messages'
 import { ChannelPair, type StreamChannelRef } from '../protocol/refs'
 import { backoffDelay, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff'
@@ -238,8 +239,9 @@ class Worker implements WorkerClient {
   async createChannel(bufferSize?: number): Promise<Channel> {
     const result = await this.trigger({
       function_id: 'engine::channels::create',
-      payload: bufferSize === undefined ? {} : { buffer_size: bufferSize },
+      payload: (bufferSize === undefined ? {} : { buffer_size: bufferSize }) satisfies CreateChannelInput,
     })
+    // Only the refs: the rest of the answer (`buffer_size`, see CreatedChannel) is not needed here.
     const decoded = ChannelPair.decode(result)
     if (E.isLeft(decoded)) {
       throw new InvocationError('invalid_message', `unexpected channel refs: ${describeErrors(decoded.left)}`, 'engine::channels::create')
