@@ -6,16 +6,13 @@ import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
 import { WaterMarks } from '../flow/water-marks'
 import { toReadable } from '../node/readable'
-import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
-import { openSocket, tcpSocketOf, type ConnectOptions } from '../socket/connect'
-import { socketFrames } from '../socket/frames'
-import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
-import { channelErrorFrom } from './close-error'
+import type { ConnectOptions } from '../socket/connect'
+import { connectChannelEnd } from './connect-end'
 import { Inbox } from './inbox'
-import { keepAlive, type KeepAliveOptions } from './keep-alive'
+import type { KeepAliveOptions } from './keep-alive'
 
 export interface ChannelEndOptions {
   /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
@@ -125,28 +122,20 @@ export class ChannelReader {
 
   private connect(): void {
     if (this.connection || this.ended) return
-    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
-      next: (ws) => this.attach(ws),
-      error: (error: unknown) => this.finish(channelErrorFrom(error)),
+    this.connection = connectChannelEnd(this.ref, this.options, {
+      opened: (ws) => {
+        this.ws = ws
+        // A reader writes no data: only pongs and its close show the engine it is alive.
+        return () => 0
+      },
+      frame: (frame) => {
+        if (frame.binary) this.chunkInbox.push(frame.data)
+        else this.messageInbox.push(frame.data.toString('utf8'))
+      },
+      attached: () => this.pace(),
+      closed: (error) => this.finish(error),
+      refused: (error) => this.finish(error),
     })
-  }
-
-  private attach(ws: WebSocket): void {
-    this.ws = ws
-    this.connection?.add(
-      socketFrames(ws).subscribe({
-        next: (frame) => {
-          if (frame.binary) this.chunkInbox.push(frame.data)
-          else this.messageInbox.push(frame.data.toString('utf8'))
-        },
-        complete: () => this.finish(),
-        error: (error: unknown) => this.finish(channelErrorFrom(error)),
-      }),
-    )
-    this.connection?.add(
-      keepAlive(ws, tcpSocketOf(ws), () => 0, this.options.keepAlive ?? {}, (reason) => this.finish(new ChannelError('channel_closed', reason))),
-    )
-    this.pace()
   }
 
   private stop(reason: string, error?: ChannelError): void {

@@ -1,20 +1,14 @@
 import { AsyncSubject, Subject, type Observable, type Observer, type Subscription } from 'rxjs'
 import type { Writable } from 'stream'
-import type WebSocket from 'ws'
 import { ChannelError, messageOf } from '../errors'
 import type { FlowSink } from '../flow/sink'
 import { WaterMarks } from '../flow/water-marks'
 import { toWritable } from '../node/writable'
-import { channelUrl } from '../protocol/channel-url'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { binaryFrame, textFrame, type Frame } from '../socket/frame'
-import { openSocket, tcpSocketOf } from '../socket/connect'
-import { socketFrames } from '../socket/frames'
-import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { FrameSender } from '../socket/sender'
-import { channelErrorFrom } from './close-error'
-import { keepAlive } from './keep-alive'
+import { connectChannelEnd } from './connect-end'
 import type { ChannelEndOptions } from './reader'
 
 /** Binary data is sent in frames of at most this size, so a frame count bounds memory. */
@@ -152,29 +146,22 @@ export class ChannelWriter {
 
   private connect(): void {
     if (this.connection) return
-    // No absolute close timer: the engine may hold this socket back while a slow reader drains,
-    // and `end()` waits as long as bytes keep moving (see keepAlive).
-    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
-      next: (ws) => this.attach(ws),
-      error: (error: unknown) => this.fail(channelErrorFrom(error)),
+    this.connection = connectChannelEnd(this.ref, this.options, {
+      opened: (ws, connection) => {
+        const sender = new FrameSender(ws)
+        this.sender = sender
+        connection.add(sender.written$.subscribe(() => this.onWritten()))
+        return () => sender.writtenBytes
+      },
+      attached: () => this.sendPending(),
+      closed: (error) => this.onSocketClosed(error),
+      refused: (error) => this.fail(error),
     })
   }
 
-  private attach(ws: WebSocket): void {
-    const sender = new FrameSender(ws)
-    this.sender = sender
-    this.connection?.add(sender.written$.subscribe(() => this.onWritten()))
-    this.connection?.add(
-      socketFrames(ws).subscribe({
-        complete: () => this.onSocketClosed(),
-        error: (error: unknown) => this.onSocketClosed(channelErrorFrom(error)),
-      }),
-    )
-    this.connection?.add(
-      keepAlive(ws, tcpSocketOf(ws), () => sender.writtenBytes, this.options.keepAlive ?? {}, (reason) =>
-        this.onSocketClosed(new ChannelError('channel_closed', reason)),
-      ),
-    )
+  /** Sends what was written before the socket opened, then the end if it has come. */
+  private sendPending(): void {
+    const sender = this.sender as FrameSender
     for (const frame of this.pending) sender.next(frame)
     this.pending.length = 0
     this.pendingBytes = 0
