@@ -1,11 +1,9 @@
 import { lastValueFrom, map, Observable, toArray, type Subscription } from 'rxjs'
-import type { Readable } from 'stream'
 import WebSocket from 'ws'
 import { ChannelError } from '../errors'
 import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
 import { WaterMarks } from '../flow/water-marks'
-import { toReadable } from '../node/readable'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
@@ -37,7 +35,8 @@ const DEFAULT_UNREAD_BACKLOG_GRACE_MS = 10_000
 
 /**
  * The read end of a channel. `chunks$` (binary data) and `messages$` (text side messages)
- * are the core; `stream`, `onMessage` and `readAll` are built on them. The socket opens on
+ * are the core; `onMessage` and `readAll` are built on them, and the Node `stream` (see
+ * lib/node/channel-ends.ts, which keeps Node out of this layer). The socket opens on
  * the first subscription to either stream, is paused while unread chunks pile up, and is
  * released when every subscriber has left. A clean end completes both streams; an aborted
  * writer, a lost connection or a refused key makes both error with a {@link ChannelError}.
@@ -67,7 +66,6 @@ export class ChannelReader {
   private readonly unread = new WaterMarks()
   private stallTimer?: NodeJS.Timeout
   private ended = false
-  private nodeStream?: Readable
 
   constructor(
     readonly ref: StreamChannelRef,
@@ -84,16 +82,6 @@ export class ChannelReader {
     this.chunks$ = this.chunkInbox.values$
     this.messages$ = this.messageInbox.values$
     this.flow = fromPausable(this.chunkInbox)
-  }
-
-  /** A Node Readable of the chunks, read from the socket only as fast as it is consumed. */
-  get stream(): Readable {
-    return (this.nodeStream ??= toReadable(this.flow))
-  }
-
-  /** `for await (const chunk of reader)`: one chunk at a time; breaking out releases the channel. */
-  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return this.stream[Symbol.asyncIterator]()
   }
 
   /** Calls `callback` for each text message; returns a function that stops it. */

@@ -1,9 +1,7 @@
 import { AsyncSubject, Subject, type Observable, type Observer, type Subscription } from 'rxjs'
-import type { Writable } from 'stream'
 import { ChannelError, messageOf } from '../errors'
 import type { FlowSink } from '../flow/sink'
 import { WaterMarks } from '../flow/water-marks'
-import { toWritable } from '../node/writable'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { binaryFrame, textFrame, type Frame } from '../socket/frame'
@@ -21,8 +19,9 @@ type Ending = { readonly clean: true } | { readonly clean: false; readonly error
 
 /**
  * The write end of a channel. `chunks` (an Observer of binary data with flow control) and
- * `messages` (an Observer of text) are the core; `stream`, `sendMessage` and `close` are
- * built on them. The socket opens on first use; ending the writer always connects, so the
+ * `messages` (an Observer of text) are the core; `sendMessage` and `close` are built on them,
+ * and the Node `stream` (see lib/node/channel-ends.ts, which keeps Node out of this layer).
+ * The socket opens on first use; ending the writer always connects, so the
  * reader learns of the end even when nothing was written. `closed$` completes once the
  * engine has everything, and errors if the reader went away or the socket failed.
  */
@@ -42,7 +41,6 @@ export class ChannelWriter {
   private readonly buffered = new WaterMarks()
   private readonly drain = new Subject<void>()
   private readonly closed = new AsyncSubject<void>()
-  private nodeStream?: Writable
 
   constructor(
     readonly ref: StreamChannelRef,
@@ -70,11 +68,6 @@ export class ChannelWriter {
   /** Completes when the end has reached the engine; errors if the channel failed. */
   get closed$(): Observable<void> {
     return this.closed.asObservable()
-  }
-
-  /** A Node Writable: `write()` returns false while saturated and `'drain'` follows. */
-  get stream(): Writable {
-    return (this.nodeStream ??= toWritable(this.chunks))
   }
 
   /**

@@ -1,9 +1,9 @@
 import { hostname, platform, release, arch } from 'os'
 import * as E from 'fp-ts/Either'
 import { randomUUID } from 'crypto'
-import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
-import { materializeRefs } from '../channel/refs'
-import { ChannelWriter } from '../channel/writer'
+import type { ChannelEndOptions } from '../channel/reader'
+// The ends with their Node streams: the SDK runs on Node.
+import { materializeRefs, NodeChannelReader as ChannelReader, NodeChannelWriter as ChannelWriter } from '../node/channel-ends'
 import type { KeepAliveOptions } from '../channel/keep-alive'
 import { filter, firstValueFrom, Subject } from 'rxjs'
 import { InvocationError, RegistrationError, WorkerError } from '../errors'
