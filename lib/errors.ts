@@ -211,3 +211,13 @@ export class StreamError extends RxChannelsError {
     this.name = 'StreamError'
   }
 }
+
+/** The message of whatever was thrown or passed as an error: RxJS and `catch` hand over `unknown`. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Whatever was thrown, as an Error (a non-Error value becomes the message of a new one). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}

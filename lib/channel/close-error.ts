@@ -1,4 +1,4 @@
-import { ChannelError } from '../errors'
+import { ChannelError, messageOf } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
 import { UpgradeRefusedError } from '../socket/connect'
 import { SocketClosedError } from '../socket/frames'
@@ -34,6 +34,5 @@ export function channelErrorFrom(error: unknown): ChannelError {
         return new ChannelError('channel_closed', `the channel closed with code ${error.closeCode}${reason}`, details)
     }
   }
-  const message = error instanceof Error ? error.message : String(error)
-  return new ChannelError('channel_closed', `channel socket failed: ${message}`, { cause: error })
+  return new ChannelError('channel_closed', `channel socket failed: ${messageOf(error)}`, { cause: error })
 }

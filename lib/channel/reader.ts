@@ -1,20 +1,16 @@
 import { lastValueFrom, map, Observable, toArray, type Subscription } from 'rxjs'
-import type { Readable } from 'stream'
 import WebSocket from 'ws'
 import { ChannelError } from '../errors'
 import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
-import { toReadable } from '../node/readable'
-import { channelUrl } from '../protocol/channel-url'
+import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
-import { openSocket, tcpSocketOf, type ConnectOptions } from '../socket/connect'
-import { socketFrames } from '../socket/frames'
-import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
-import { channelErrorFrom } from './close-error'
+import type { ConnectOptions } from '../socket/connect'
+import { connectChannelEnd } from './connect-end'
 import { Inbox } from './inbox'
-import { keepAlive, type KeepAliveOptions } from './keep-alive'
+import type { KeepAliveOptions } from './keep-alive'
 
 export interface ChannelEndOptions {
   /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
@@ -39,7 +35,8 @@ const DEFAULT_UNREAD_BACKLOG_GRACE_MS = 10_000
 
 /**
  * The read end of a channel. `chunks$` (binary data) and `messages$` (text side messages)
- * are the core; `stream`, `onMessage` and `readAll` are built on them. The socket opens on
+ * are the core; `onMessage` and `readAll` are built on them, and the Node `stream` (see
+ * lib/node/channel-ends.ts, which keeps Node out of this layer). The socket opens on
  * the first subscription to either stream, is paused while unread chunks pile up, and is
  * released when every subscriber has left. A clean end completes both streams; an aborted
  * writer, a lost connection or a refused key makes both error with a {@link ChannelError}.
@@ -65,10 +62,10 @@ export class ChannelReader {
   private readonly messageInbox: Inbox<string>
   private ws?: WebSocket
   private connection?: Subscription
-  private socketPaused = false
+  /** High while the socket is paused for unread chunks or messages. */
+  private readonly unread = new WaterMarks()
   private stallTimer?: NodeJS.Timeout
   private ended = false
-  private nodeStream?: Readable
 
   constructor(
     readonly ref: StreamChannelRef,
@@ -85,16 +82,6 @@ export class ChannelReader {
     this.chunks$ = this.chunkInbox.values$
     this.messages$ = this.messageInbox.values$
     this.flow = fromPausable(this.chunkInbox)
-  }
-
-  /** A Node Readable of the chunks, read from the socket only as fast as it is consumed. */
-  get stream(): Readable {
-    return (this.nodeStream ??= toReadable(this.flow))
-  }
-
-  /** `for await (const chunk of reader)`: one chunk at a time; breaking out releases the channel. */
-  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return this.stream[Symbol.asyncIterator]()
   }
 
   /** Calls `callback` for each text message; returns a function that stops it. */
@@ -123,28 +110,20 @@ export class ChannelReader {
 
   private connect(): void {
     if (this.connection || this.ended) return
-    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
-      next: (ws) => this.attach(ws),
-      error: (error: unknown) => this.finish(channelErrorFrom(error)),
+    this.connection = connectChannelEnd(this.ref, this.options, {
+      opened: (ws) => {
+        this.ws = ws
+        // A reader writes no data: only pongs and its close show the engine it is alive.
+        return () => 0
+      },
+      frame: (frame) => {
+        if (frame.binary) this.chunkInbox.push(frame.data)
+        else this.messageInbox.push(frame.data.toString('utf8'))
+      },
+      attached: () => this.pace(),
+      closed: (error) => this.finish(error),
+      refused: (error) => this.finish(error),
     })
-  }
-
-  private attach(ws: WebSocket): void {
-    this.ws = ws
-    this.connection?.add(
-      socketFrames(ws).subscribe({
-        next: (frame) => {
-          if (frame.binary) this.chunkInbox.push(frame.data)
-          else this.messageInbox.push(frame.data.toString('utf8'))
-        },
-        complete: () => this.finish(),
-        error: (error: unknown) => this.finish(channelErrorFrom(error)),
-      }),
-    )
-    this.connection?.add(
-      keepAlive(ws, tcpSocketOf(ws), () => 0, this.options.keepAlive ?? {}, (reason) => this.finish(new ChannelError('channel_closed', reason))),
-    )
-    this.pace()
   }
 
   private stop(reason: string, error?: ChannelError): void {
@@ -162,19 +141,18 @@ export class ChannelReader {
     if (!ws || ws.readyState !== WebSocket.OPEN) return
     const chunkBacklog = this.chunkInbox.backlogLength
     const messageBytes = this.messageInbox.backlogBytes
-    if (!this.socketPaused && (chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes)) {
-      this.socketPaused = true
-      ws.pause()
-    } else if (this.socketPaused && chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2) {
-      this.socketPaused = false
-      ws.resume()
-    }
+    const turned = this.unread.update(
+      chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes,
+      chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2,
+    )
+    if (turned === 'high') ws.pause()
+    else if (turned === 'low') ws.resume()
     this.watchForStall()
   }
 
   /** What holds the socket paused with nothing subscribed to read it, if anything. */
   private unreadBacklog(): string | undefined {
-    if (!this.socketPaused) return undefined
+    if (!this.unread.high) return undefined
     if (this.chunkInbox.backlogLength >= HIGH_WATER_FRAMES && this.chunkInbox.subscriberCount === 0) {
       return `${this.chunkInbox.backlogLength} binary chunks arrived that nothing reads (subscribe to chunks$, flow or stream)`
     }

@@ -1,19 +1,12 @@
 import { AsyncSubject, Subject, type Observable, type Observer, type Subscription } from 'rxjs'
-import type { Writable } from 'stream'
-import type WebSocket from 'ws'
-import { ChannelError } from '../errors'
+import { ChannelError, messageOf } from '../errors'
 import type { FlowSink } from '../flow/sink'
-import { toWritable } from '../node/writable'
-import { channelUrl } from '../protocol/channel-url'
+import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
 import type { StreamChannelRef } from '../protocol/refs'
 import { binaryFrame, textFrame, type Frame } from '../socket/frame'
-import { openSocket, tcpSocketOf } from '../socket/connect'
-import { socketFrames } from '../socket/frames'
-import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { FrameSender } from '../socket/sender'
-import { channelErrorFrom } from './close-error'
-import { keepAlive } from './keep-alive'
+import { connectChannelEnd } from './connect-end'
 import type { ChannelEndOptions } from './reader'
 
 /** Binary data is sent in frames of at most this size, so a frame count bounds memory. */
@@ -26,8 +19,9 @@ type Ending = { readonly clean: true } | { readonly clean: false; readonly error
 
 /**
  * The write end of a channel. `chunks` (an Observer of binary data with flow control) and
- * `messages` (an Observer of text) are the core; `stream`, `sendMessage` and `close` are
- * built on them. The socket opens on first use; ending the writer always connects, so the
+ * `messages` (an Observer of text) are the core; `sendMessage` and `close` are built on them,
+ * and the Node `stream` (see lib/node/channel-ends.ts, which keeps Node out of this layer).
+ * The socket opens on first use; ending the writer always connects, so the
  * reader learns of the end even when nothing was written. `closed$` completes once the
  * engine has everything, and errors if the reader went away or the socket failed.
  */
@@ -43,10 +37,10 @@ export class ChannelWriter {
   private connection?: Subscription
   private ending?: Ending
   private failure?: ChannelError
-  private wasSaturated = false
+  /** High once the writer was saturated, until it falls to the low-water mark and `drain$` emits. */
+  private readonly buffered = new WaterMarks()
   private readonly drain = new Subject<void>()
   private readonly closed = new AsyncSubject<void>()
-  private nodeStream?: Writable
 
   constructor(
     readonly ref: StreamChannelRef,
@@ -74,11 +68,6 @@ export class ChannelWriter {
   /** Completes when the end has reached the engine; errors if the channel failed. */
   get closed$(): Observable<void> {
     return this.closed.asObservable()
-  }
-
-  /** A Node Writable: `write()` returns false while saturated and `'drain'` follows. */
-  get stream(): Writable {
-    return (this.nodeStream ??= toWritable(this.chunks))
   }
 
   /**
@@ -118,7 +107,7 @@ export class ChannelWriter {
   /** Ends the stream with an error: the reader's streams fail with `writer_aborted`. */
   abort(reason?: unknown): void {
     if (this.ending || this.failure) return
-    const message = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason)
+    const message = reason === undefined ? 'aborted' : messageOf(reason)
     this.ending = { clean: false, error: new ChannelError('writer_aborted', `writer aborted: ${message}`, { cause: reason }) }
     this.pending.length = 0
     this.pendingBytes = 0
@@ -145,34 +134,27 @@ export class ChannelWriter {
       this.pending.push(kept)
       this.pendingBytes += kept.data.length
     }
-    if (this.saturated) this.wasSaturated = true
+    this.buffered.update(this.saturated, false)
   }
 
   private connect(): void {
     if (this.connection) return
-    // No absolute close timer: the engine may hold this socket back while a slow reader drains,
-    // and `end()` waits as long as bytes keep moving (see keepAlive).
-    this.connection = openSocket(channelUrl(this.options.engineUrl, this.ref), this.options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
-      next: (ws) => this.attach(ws),
-      error: (error: unknown) => this.fail(channelErrorFrom(error)),
+    this.connection = connectChannelEnd(this.ref, this.options, {
+      opened: (ws, connection) => {
+        const sender = new FrameSender(ws)
+        this.sender = sender
+        connection.add(sender.written$.subscribe(() => this.onWritten()))
+        return () => sender.writtenBytes
+      },
+      attached: () => this.sendPending(),
+      closed: (error) => this.onSocketClosed(error),
+      refused: (error) => this.fail(error),
     })
   }
 
-  private attach(ws: WebSocket): void {
-    const sender = new FrameSender(ws)
-    this.sender = sender
-    this.connection?.add(sender.written$.subscribe(() => this.onWritten()))
-    this.connection?.add(
-      socketFrames(ws).subscribe({
-        complete: () => this.onSocketClosed(),
-        error: (error: unknown) => this.onSocketClosed(channelErrorFrom(error)),
-      }),
-    )
-    this.connection?.add(
-      keepAlive(ws, tcpSocketOf(ws), () => sender.writtenBytes, this.options.keepAlive ?? {}, (reason) =>
-        this.onSocketClosed(new ChannelError('channel_closed', reason)),
-      ),
-    )
+  /** Sends what was written before the socket opened, then the end if it has come. */
+  private sendPending(): void {
+    const sender = this.sender as FrameSender
     for (const frame of this.pending) sender.next(frame)
     this.pending.length = 0
     this.pendingBytes = 0
@@ -187,10 +169,7 @@ export class ChannelWriter {
   }
 
   private onWritten(): void {
-    if (this.wasSaturated && this.bufferedBytes <= LOW_WATER_BYTES) {
-      this.wasSaturated = false
-      this.drain.next()
-    }
+    if (this.buffered.update(false, this.bufferedBytes <= LOW_WATER_BYTES) === 'low') this.drain.next()
   }
 
   private onSocketClosed(error?: ChannelError): void {

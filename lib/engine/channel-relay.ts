@@ -1,6 +1,8 @@
 import type { Socket } from 'net'
 import type { Observer, Subscription } from 'rxjs'
 import type WebSocket from 'ws'
+import { messageOf } from '../errors'
+import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
 import type { ChannelDirection } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
@@ -47,7 +49,8 @@ export class ChannelRelay implements BudgetWaiter {
   private reader?: { ws: WebSocket; sender: FrameSender; subscriptions: Subscription }
   private writerEnd?: WriterEnd
   private readerEnded = false
-  private writerPaused = false
+  /** High while the writer's socket is paused for what this channel holds or the budgets' room. */
+  private readonly held = new WaterMarks()
   private finished = false
   private writerSeen = false
   private readerSeen = false
@@ -116,7 +119,7 @@ export class ChannelRelay implements BudgetWaiter {
     subscriptions.add(
       socketFrames(ws).subscribe({
         complete: () => this.onReaderGone('reader closed the channel', 'reader gone'),
-        error: (error: unknown) => this.onReaderGone(`reader disconnected: ${describe(error)}`, lost(error) ? 'dropped' : 'reader gone'),
+        error: (error: unknown) => this.onReaderGone(`reader disconnected: ${messageOf(error)}`, lost(error) ? 'dropped' : 'reader gone'),
       }),
     )
     this.reader = { ws, sender, subscriptions }
@@ -146,13 +149,15 @@ export class ChannelRelay implements BudgetWaiter {
     const bytes = this.heldBytes
     const sharedFull = this.context.budget.isFull(this.ownerWorkerId)
     const perChannel = this.context.maxHeldBytesPerChannel
-    if (!this.writerPaused && (frames >= this.bufferSize || bytes >= perChannel || sharedFull)) {
-      this.writerPaused = true
+    const turned = this.held.update(
+      frames >= this.bufferSize || bytes >= perChannel || sharedFull,
+      frames <= this.bufferSize >> 1 && bytes <= perChannel / 2 && !sharedFull,
+    )
+    if (turned === 'high') {
       ws.pause()
       this.context.budget.wait(this)
       this.context.events.next({ type: 'writer_paused', channel_id: this.channelId, held_frames: frames, held_bytes: bytes })
-    } else if (this.writerPaused && frames <= this.bufferSize >> 1 && bytes <= perChannel / 2 && !sharedFull) {
-      this.writerPaused = false
+    } else if (turned === 'low') {
       ws.resume()
       this.context.budget.stopWaiting(this)
       this.context.events.next({ type: 'writer_resumed', channel_id: this.channelId, held_frames: frames, held_bytes: bytes })
@@ -253,16 +258,12 @@ function writerAbortReason(error: unknown): string {
     if (error.closeCode === CloseCode.TooBig) return "writer aborted: it sent a frame over the engine's size limit (maxFrameBytes)"
     return `writer aborted${error.reason ? `: ${error.reason}` : ` (close code ${error.closeCode})`}`
   }
-  return `writer failed: ${describe(error)}`
+  return `writer failed: ${messageOf(error)}`
 }
 
 /** Whether a socket's connection was lost rather than closed by its peer. */
 function lost(error: unknown): boolean {
   return error instanceof SocketClosedError && error.closeCode === CloseCode.Abnormal
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 function closeIfOpen(ws: WebSocket | undefined, code: number, reason: string): void {

@@ -5,13 +5,15 @@ import type { Socket } from 'net'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
-import type { ChannelDirection, ChannelPair } from '../protocol/refs'
+import type { CreatedChannel } from '../protocol/engine-functions'
+import type { ChannelDirection } from '../protocol/refs'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import { logChannelOpen } from './channel-log'
 import { ChannelRelay, type ChannelOwner, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
 import { HeldBytesBudget } from './held-bytes'
+import { Tally } from './pruned-maps'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
 import { secretsMatch } from './secrets'
 
@@ -25,9 +27,6 @@ interface ChannelEntry {
 export type AttachOutcome =
   | { readonly ok: true; readonly relay: ChannelRelay }
   | { readonly ok: false; readonly status: 403 | 404; readonly reason: string }
-
-/** What `engine::channels::create` answers: the two refs, and the buffer size granted. */
-export type CreatedChannel = ChannelPair & { readonly buffer_size: number }
 
 /** 128 bits from a cryptographic source, URL-safe. */
 function newAccessKey(): string {
@@ -48,7 +47,7 @@ type ChannelLimits = Pick<
 export class ChannelRegistry {
   // A Map iterates in insertion order, which is creation order: the sweep relies on it.
   private readonly channels = new Map<string, ChannelEntry>()
-  private readonly openByOwner = new Map<string, number>()
+  private readonly openByOwner = new Tally<string>()
   private readonly budget: HeldBytesBudget
   private readonly heartbeat: ChannelHeartbeat
   private readonly relayContext: RelayContext
@@ -93,7 +92,7 @@ export class ChannelRegistry {
    */
   create(bufferSize: number | undefined, owner: ChannelOwner): E.Either<ErrorBody, CreatedChannel> {
     const ownerWorkerId = owner.id
-    const open = this.openByOwner.get(ownerWorkerId) ?? 0
+    const open = this.openByOwner.of(ownerWorkerId)
     if (open >= this.limits.maxChannelsPerWorker) {
       this.logger.warn(`worker ${owner.label}: refused a channel, it has ${open} open (maxChannelsPerWorker)`, owner.logFields)
       return E.left({
@@ -106,7 +105,7 @@ export class ChannelRegistry {
     const keys = { write: newAccessKey(), read: newAccessKey() }
     const relay = new ChannelRelay(channelId, granted, owner, this.relayContext, () => this.remove(channelId))
     this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })
-    this.openByOwner.set(ownerWorkerId, open + 1)
+    this.openByOwner.add(ownerWorkerId, 1)
     logChannelOpen(this.logger, channelId, owner, granted)
     this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: granted })
     return E.right({
@@ -163,9 +162,6 @@ export class ChannelRegistry {
   private remove(channelId: string): void {
     const owner = this.channels.get(channelId)?.ownerWorkerId
     this.channels.delete(channelId)
-    if (owner === undefined) return
-    const open = (this.openByOwner.get(owner) ?? 1) - 1
-    if (open > 0) this.openByOwner.set(owner, open)
-    else this.openByOwner.delete(owner)
+    if (owner !== undefined) this.openByOwner.add(owner, -1)
   }
 }

@@ -1,4 +1,5 @@
 import type { Socket } from 'net'
+import { Tally } from './pruned-maps'
 
 /** Why a connection was turned away: the HTTP status and reason it is answered with. */
 export interface ConnectionRefusal {
@@ -13,7 +14,7 @@ export interface ConnectionRefusal {
  */
 export class ConnectionLimiter {
   private total = 0
-  private readonly perAddress = new Map<string, number>()
+  private readonly perAddress = new Tally<string>()
 
   constructor(
     private readonly maxConnections: number,
@@ -27,7 +28,7 @@ export class ConnectionLimiter {
   /** Counts `socket` until it closes, or says why it may not open. */
   admit(socket: Socket): ConnectionRefusal | undefined {
     const address = remoteAddress(socket)
-    const fromAddress = this.perAddress.get(address) ?? 0
+    const fromAddress = this.perAddress.of(address)
     if (this.total >= this.maxConnections) {
       return { status: 503, reason: `engine at its connection limit (maxConnections ${this.maxConnections}); retry later` }
     }
@@ -35,16 +36,14 @@ export class ConnectionLimiter {
       return { status: 429, reason: `too many connections from ${address} (maxConnectionsPerAddress ${this.maxPerAddress})` }
     }
     this.total++
-    this.perAddress.set(address, fromAddress + 1)
+    this.perAddress.add(address, 1)
     socket.once('close', () => this.release(address))
     return undefined
   }
 
   private release(address: string): void {
     this.total--
-    const left = (this.perAddress.get(address) ?? 1) - 1
-    if (left === 0) this.perAddress.delete(address)
-    else this.perAddress.set(address, left)
+    this.perAddress.add(address, -1)
   }
 }
 

@@ -1,6 +1,6 @@
-import * as t from 'io-ts'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
+import { CreateChannelInput, type FunctionList, type ListedWorker, type WorkerList } from '../protocol/engine-functions'
 import type { ErrorBody } from '../protocol/messages'
 import { invalidInput } from './invalid-input'
 import { jsonBytes } from './json-bytes'
@@ -19,12 +19,6 @@ export interface EngineContext {
 }
 
 type EngineFunction = (input: unknown, caller: WorkerConnection, context: EngineContext) => E.Either<ErrorBody, unknown>
-
-const CreateChannelInput = t.union([
-  t.undefined,
-  t.null,
-  t.partial({ buffer_size: t.union([t.number, t.null]) }),
-])
 
 const createChannel: EngineFunction = (input, caller, { channels }) =>
   pipe(
@@ -57,7 +51,7 @@ const registerWorker: EngineFunction = (input, caller, { functions }) => {
 const listFunctions: EngineFunction = (input, _caller, { functions }) =>
   pipe(
     decodePageRequest('engine::functions::list', input),
-    E.map(({ cursor, bounds }) => {
+    E.map(({ cursor, bounds }): FunctionList => {
       const page = functions.listFunctions(cursor, bounds)
       return withCursor({ functions: page.items }, page.nextCursor)
     }),
@@ -66,7 +60,7 @@ const listFunctions: EngineFunction = (input, _caller, { functions }) =>
 const listWorkers: EngineFunction = (input, _caller, { functions }) =>
   pipe(
     decodePageRequest('engine::workers::list', input),
-    E.map(({ cursor, bounds }) => {
+    E.map(({ cursor, bounds }): WorkerList => {
       const listed = new Map<WorkerConnection, ListedWorker>()
       const sizeOf = (worker: WorkerConnection) => {
         const entry = listedWorker(worker)
@@ -78,13 +72,6 @@ const listWorkers: EngineFunction = (input, _caller, { functions }) =>
       return withCursor({ workers: page.items.map((worker) => listed.get(worker) as ListedWorker) }, page.nextCursor)
     }),
   )
-
-interface ListedWorker {
-  readonly worker_id: string
-  readonly connected_at: string
-  readonly functions: string[]
-  readonly metadata: unknown
-}
 
 function listedWorker(worker: WorkerConnection): ListedWorker {
   return {

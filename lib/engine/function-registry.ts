@@ -1,4 +1,5 @@
 import type { EngineRegistrationRefusal } from '../errors'
+import type { ListedFunction } from '../protocol/engine-functions'
 import type { RegisterFunction } from '../protocol/messages'
 import type { EngineLimits } from './limits'
 import type { Page, PageBounds } from './paged-index'
@@ -11,9 +12,6 @@ export interface Refusal {
   /** The worker that owns (or is owed) the id, for the two codes about ownership. */
   readonly ownerWorkerId?: string
 }
-
-/** A function as `engine::functions::list` shows it. */
-export type ListedFunction = { function_id: string; worker_id: string } & Omit<RegisterFunction, 'type' | 'id'>
 
 export type RegistryLimits = Pick<
   EngineLimits,

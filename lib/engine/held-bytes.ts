@@ -1,4 +1,5 @@
 import type { EngineLimits } from './limits'
+import { Tally } from './pruned-maps'
 
 /** Something paused for lack of budget, to be asked again when budget frees up. */
 export interface BudgetWaiter {
@@ -16,7 +17,7 @@ type SharedLimits = Pick<EngineLimits, 'maxHeldBytes' | 'maxHeldBytesPerWorker'>
  */
 export class HeldBytesBudget {
   private held = 0
-  private readonly byWorker = new Map<string, number>()
+  private readonly byWorker = new Tally<string>()
   private readonly waiters = new Set<BudgetWaiter>()
 
   constructor(private readonly limits: SharedLimits) {}
@@ -26,7 +27,7 @@ export class HeldBytesBudget {
   }
 
   ofWorker(workerId: string): number {
-    return this.byWorker.get(workerId) ?? 0
+    return this.byWorker.of(workerId)
   }
 
   /** Whether a channel created by `workerId` must hold back its writer. */
@@ -40,8 +41,7 @@ export class HeldBytesBudget {
     const heldBefore = this.held
     const workerBefore = this.ofWorker(workerId)
     this.held += delta
-    if (workerBefore + delta > 0) this.byWorker.set(workerId, workerBefore + delta)
-    else this.byWorker.delete(workerId)
+    this.byWorker.add(workerId, delta)
     const freed =
       crossedBelow(heldBefore, this.held, this.limits.maxHeldBytes) ||
       crossedBelow(workerBefore, this.ofWorker(workerId), this.limits.maxHeldBytesPerWorker)

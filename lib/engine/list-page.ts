@@ -1,5 +1,5 @@
-import * as t from 'io-ts'
 import * as E from 'fp-ts/Either'
+import { PageRequest } from '../protocol/engine-functions'
 import type { ErrorBody } from '../protocol/messages'
 import { invalidInput } from './invalid-input'
 import type { PageBounds } from './paged-index'
@@ -13,13 +13,6 @@ export const MAX_PAGE_ENTRIES = 1000
  * least one), so an answer stays far below the 100 MiB message limit of the SDKs' sockets.
  */
 export const MAX_PAGE_BYTES = 1024 * 1024
-
-/** Input of the paged listings: `{ limit?, cursor? }`; no input at all is the first page. */
-const PageRequest = t.union([
-  t.undefined,
-  t.null,
-  t.partial({ limit: t.union([t.number, t.null]), cursor: t.union([t.string, t.null]) }),
-])
 
 /** Reads a listing's input into a cursor and bounds, or the `invalid_input` error that says what is wrong. */
 export function decodePageRequest(functionId: string, input: unknown): E.Either<ErrorBody, { cursor?: number; bounds: PageBounds }> {

@@ -1,6 +1,7 @@
+import type { ListedFunction } from '../protocol/engine-functions'
 import type { RegisterFunction } from '../protocol/messages'
 import { jsonBytes } from './json-bytes'
-import type { FunctionRegistry, ListedFunction, Refusal, RegistryLimits } from './function-registry'
+import type { FunctionRegistry, Refusal, RegistryLimits } from './function-registry'
 import { PagedIndex, type Page, type PageBounds, type Slot } from './paged-index'
 import { redactInvocation } from './redact'
 import { secretsMatch } from './secrets'

@@ -4,6 +4,7 @@ import { clip } from '../protocol/decode'
 import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/messages'
 import { logInvocation } from './invocation-log'
 import { failure, type InvocationRouter } from './invocation-router'
+import { Groups } from './pruned-maps'
 import type { WorkerConnection } from './worker-connection'
 
 interface PendingInvocation {
@@ -25,8 +26,8 @@ interface PendingInvocation {
  * waiting, nor fail another caller's call by reusing an id.
  */
 export class LocalInvocationRouter implements InvocationRouter {
-  private readonly byCallee = new Map<WorkerConnection, Map<string, PendingInvocation>>()
-  private readonly byCaller = new Map<WorkerConnection, Map<string, PendingInvocation>>()
+  private readonly byCallee = new Groups<WorkerConnection, string, PendingInvocation>()
+  private readonly byCaller = new Groups<WorkerConnection, string, PendingInvocation>()
   shed = 0
 
   constructor(
@@ -56,7 +57,7 @@ export class LocalInvocationRouter implements InvocationRouter {
       logInvocation(this.logger, { functionId: message.function_id, caller, callee, outcome: 'sent' })
       return undefined
     }
-    let mine = this.byCaller.get(caller)
+    const mine = this.byCaller.get(caller)
     const waiting = mine?.size ?? 0
     if (waiting >= this.maxPendingPerCaller) {
       return {
@@ -65,13 +66,11 @@ export class LocalInvocationRouter implements InvocationRouter {
       }
     }
     if (mine?.has(invocationId)) return { code: 'invalid_message', message: `invocation_id ${invocationId} is already pending` }
-    let theirs = this.byCallee.get(callee)
+    const theirs = this.byCallee.get(callee)
     const calleeId = theirs?.has(invocationId) ? freeId(theirs) : invocationId
     const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id, forwardedAt: this.now() }
-    if (!mine) this.byCaller.set(caller, (mine = new Map()))
-    if (!theirs) this.byCallee.set(callee, (theirs = new Map()))
-    mine.set(invocationId, invocation)
-    theirs.set(calleeId, invocation)
+    this.byCaller.set(caller, invocationId, invocation)
+    this.byCallee.set(callee, calleeId, invocation)
     // Rewritten only on a collision: ids are UUIDs in practice, and the common case stays free of JSON work.
     callee.sendRaw(calleeId === invocationId ? raw : JSON.stringify({ ...message, invocation_id: calleeId }))
     return undefined
@@ -116,16 +115,9 @@ export class LocalInvocationRouter implements InvocationRouter {
   }
 
   private remove(invocation: PendingInvocation): void {
-    removeFrom(this.byCallee, invocation.callee, invocation.calleeId)
-    removeFrom(this.byCaller, invocation.caller, invocation.callerId)
+    this.byCallee.delete(invocation.callee, invocation.calleeId)
+    this.byCaller.delete(invocation.caller, invocation.callerId)
   }
-}
-
-function removeFrom(index: Map<WorkerConnection, Map<string, PendingInvocation>>, worker: WorkerConnection, invocationId: string): void {
-  const pending = index.get(worker)
-  if (!pending) return
-  pending.delete(invocationId)
-  if (pending.size === 0) index.delete(worker)
 }
 
 /** An engine-made id that the callee has not pending. */

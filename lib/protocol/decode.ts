@@ -33,8 +33,10 @@ export function describeErrors(errors: t.Errors, limit = 3): string {
   return lines.join('; ') + more
 }
 
-// Intersection and union members are indexed in the context, but those indices are not fields.
+// Intersection and union members are indexed in the context, but those indices are not fields;
+// an exact codec passes its own context entry on to the codec it wraps.
 function isCombinator(type: t.Decoder<unknown, unknown> | undefined): boolean {
+  if (type instanceof t.ExactType) return isCombinator(type.type)
   return type instanceof t.IntersectionType || type instanceof t.UnionType
 }
 

@@ -3,7 +3,9 @@ import * as t from 'io-ts'
 /**
  * Codecs for the control messages of the worker socket (protocol sections 1 and 2).
  * Each codec is the single source of truth for its message: the static type is derived
- * from it. `t.type` keeps unknown fields, so a message can be forwarded unchanged.
+ * from it. `t.type` keeps unknown fields, so a message can be forwarded unchanged; a message
+ * the engine stores and shows to other workers (a registration) is exact instead, so fields
+ * the protocol does not define are dropped when it is decoded.
  */
 
 const optionalTrace = t.partial({
@@ -24,16 +26,18 @@ export const TriggerAction = t.union([
 ])
 export type TriggerAction = t.TypeOf<typeof TriggerAction>
 
-export const RegisterFunction = t.intersection([
-  t.type({ type: t.literal('registerfunction'), id: t.string }),
-  t.partial({
-    description: t.string,
-    request_format: t.unknown,
-    response_format: t.unknown,
-    metadata: t.unknown,
-    invocation: t.unknown,
-  }),
-])
+/** What a registration says of its function besides its id; `engine::functions::list` shows the same. */
+export const FunctionDetails = t.partial({
+  description: t.string,
+  request_format: t.unknown,
+  response_format: t.unknown,
+  metadata: t.unknown,
+  invocation: t.unknown,
+})
+export type FunctionDetails = t.TypeOf<typeof FunctionDetails>
+
+/** Exact: the engine stores a registration and lists it to every worker, so it keeps only these fields. */
+export const RegisterFunction = t.exact(t.intersection([t.type({ type: t.literal('registerfunction'), id: t.string }), FunctionDetails]))
 export type RegisterFunction = t.TypeOf<typeof RegisterFunction>
 
 export const UnregisterFunction = t.type({ type: t.literal('unregisterfunction'), id: t.string })

@@ -1,9 +1,9 @@
 import { hostname, platform, release, arch } from 'os'
 import * as E from 'fp-ts/Either'
 import { randomUUID } from 'crypto'
-import { ChannelReader, type ChannelEndOptions } from '../channel/reader'
-import { materializeRefs } from '../channel/refs'
-import { ChannelWriter } from '../channel/writer'
+import type { ChannelEndOptions } from '../channel/reader'
+// The ends with their Node streams: the SDK runs on Node.
+import { materializeRefs, NodeChannelReader as ChannelReader, NodeChannelWriter as ChannelWriter } from '../node/channel-ends'
 import type { KeepAliveOptions } from '../channel/keep-alive'
 import { filter, firstValueFrom, Subject } from 'rxjs'
 import { InvocationError, RegistrationError, WorkerError } from '../errors'
@@ -11,6 +11,7 @@ import { CloseCode } from '../protocol/close-codes'
 import { redactUrl, type TlsConnectOptions } from '../socket/connect'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
+import type { CreateChannelInput } from '../protocol/engine-functions'
 import type { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, RegistrationRejected, TriggerAction } from '../protocol/messages'
 import { ChannelPair, type StreamChannelRef } from '../protocol/refs'
 import { backoffDelay, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './backoff'
@@ -238,8 +239,9 @@ class Worker implements WorkerClient {
   async createChannel(bufferSize?: number): Promise<Channel> {
     const result = await this.trigger({
       function_id: 'engine::channels::create',
-      payload: bufferSize === undefined ? {} : { buffer_size: bufferSize },
+      payload: (bufferSize === undefined ? {} : { buffer_size: bufferSize }) satisfies CreateChannelInput,
     })
+    // Only the refs: the rest of the answer (`buffer_size`, see CreatedChannel) is not needed here.
     const decoded = ChannelPair.decode(result)
     if (E.isLeft(decoded)) {
       throw new InvocationError('invalid_message', `unexpected channel refs: ${describeErrors(decoded.left)}`, 'engine::channels::create')

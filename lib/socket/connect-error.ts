@@ -1,4 +1,4 @@
-import { ConnectionError } from '../errors'
+import { asError, ConnectionError } from '../errors'
 
 /** Node error codes of certificate and TLS protocol failures (besides `ERR_TLS_*` and `ERR_SSL_*`). */
 const TLS_CODE = /CERT|^ERR_TLS_|^ERR_SSL_|^EPROTO$/
@@ -11,7 +11,7 @@ const DNS_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_F
  */
 export function connectionErrorFrom(error: unknown): ConnectionError {
   if (error instanceof ConnectionError) return error
-  const failure = error instanceof Error ? error : new Error(String(error))
+  const failure = asError(error)
   const code = (failure as NodeJS.ErrnoException).code ?? ''
   if (code === 'ECONNREFUSED') return new ConnectionError('connection_refused', `connection refused (${failure.message})`, { cause: failure })
   if (DNS_CODES.has(code)) return new ConnectionError('dns_lookup_failed', `DNS lookup failed (${failure.message})`, { cause: failure })

@@ -1,5 +1,6 @@
 import { Observer, Subject } from 'rxjs'
 import WebSocket from 'ws'
+import { messageOf } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
 import { closeSocket } from './close'
 import type { Frame } from './frame'
@@ -41,7 +42,7 @@ export class FrameSender implements Observer<Frame> {
   }
 
   error(error: unknown): void {
-    this.close(CloseCode.WriterAborted, error instanceof Error ? error.message : String(error))
+    this.close(CloseCode.WriterAborted, messageOf(error))
   }
 
   close(code: number, reason: string): void {

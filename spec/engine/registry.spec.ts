@@ -226,6 +226,15 @@ describe('engine function registry', () => {
       expect(JSON.stringify(answer)).not.to.contain('s3cret').and.not.to.contain('k3y-value')
     })
 
+    it('neither stores nor lists the fields of a registration the protocol does not define, so other workers never see them', async () => {
+      const worker = await peer(context.url)
+      expect(await worker.exchange(register('odd.fn', { description: 'kept', smuggled: { note: 'not for other workers' } }))).to.deep.equal([])
+      const other = await peer(context.url)
+      const { answer } = await other.call('engine::functions::list')
+      const listed = (answer.result as { functions: Message[] }).functions.find((entry) => entry.function_id === 'odd.fn')
+      expect(listed).to.deep.equal({ function_id: 'odd.fn', worker_id: worker.workerId, description: 'kept' })
+    })
+
     it('answers a registry of 20,000 functions in pages that fit, each function once, in registration order', async function () {
       this.timeout(120_000)
       const owners = await Promise.all(Array.from({ length: 20 }, () => peer(context.url)))
