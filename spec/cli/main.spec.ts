@@ -5,7 +5,7 @@ import path from 'path'
 import WebSocket from 'ws'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import type { ChannelPair } from '../../lib/protocol/refs'
-import { openRaw, rawWorker, refusal, sendJson, type RawWorker } from '../support/engine'
+import { openRaw, rawWorker, refusal, sendJson, type RawSocket, type RawWorker } from '../support/engine'
 import { halfSentUpgrade, rawTcp, wholeUpgrade } from '../support/tcp'
 import { selfSignedCertificate } from '../support/tls'
 
@@ -76,6 +76,21 @@ function runCliWith({ env = {}, nodeFlags = [], inShell = false }: { env?: NodeJ
   // Tests that expect no line never await it; the rejection must not count as unhandled.
   firstLine.catch(() => undefined)
   return { child, firstLine, ended, stderrSoFar: () => stderr }
+}
+
+/**
+ * Opens `url` once the engine admits it: a connection the client saw closed still counts
+ * against `maxConnections` until the engine process has handled that close, so a 503 is
+ * answered again by the next attempt, after the engine has handled what came before it.
+ */
+async function openOnceAdmitted(url: string): Promise<RawSocket> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openRaw(url)
+    } catch (error) {
+      if ((error as { status?: number }).status !== 503 || attempt === 50) throw error
+    }
+  }
 }
 
 /** Opens a WebSocket and resolves with it and its first text frame, listening before the handshake completes. */
@@ -350,9 +365,9 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       expect(answer).to.match(/^HTTP\/1.1 408 Request Timeout\r\n[^]*request not complete within 200 ms \(upgradeTimeoutMs\)/)
     }
 
-    const idle = await openRaw(`${url}/otel`)
+    const idle = await openOnceAdmitted(`${url}/otel`)
     expect(await idle.closed).to.deep.equal({ code: 1000, reason: 'telemetry socket idle for 200 ms (telemetryIdleMs)' })
-    const big = await openRaw(`${url}/otel`)
+    const big = await openOnceAdmitted(`${url}/otel`)
     big.ws.send(Buffer.alloc(1025))
     expect(await big.closed).to.deep.equal({ code: 1009, reason: 'message over the 1024-byte limit (maxTelemetryMessageBytes)' })
     cli.child.kill('SIGTERM')
