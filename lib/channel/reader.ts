@@ -101,7 +101,7 @@ export class ChannelReader {
   onMessage(callback: (message: string) => void, onError?: (error: ChannelError) => void): () => void {
     const subscription = this.messages$.subscribe({
       next: callback,
-      error: (error: ChannelError) => onError?.(error),
+      error: (error: unknown) => onError?.(channelErrorFrom(error)),
     })
     return () => subscription.unsubscribe()
   }

@@ -44,6 +44,7 @@ export class ChannelWriter {
   private ending?: Ending
   private failure?: ChannelError
   private wasSaturated = false
+  /** Emits when the writer falls back under its low-water mark; completes once it has ended or failed. */
   private readonly drain = new Subject<void>()
   private readonly closed = new AsyncSubject<void>()
   private nodeStream?: Writable
@@ -204,6 +205,7 @@ export class ChannelWriter {
     this.connection?.unsubscribe()
     this.closed.next()
     this.closed.complete()
+    this.drain.complete()
   }
 
   private fail(error: ChannelError): void {
@@ -214,5 +216,6 @@ export class ChannelWriter {
     this.connection?.unsubscribe()
     this.sender?.close(CloseCode.WriterAborted, error.message)
     this.closed.error(error)
+    this.drain.complete()
   }
 }

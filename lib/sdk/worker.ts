@@ -75,7 +75,8 @@ class Worker implements WorkerClient {
     this.socket.messages$.subscribe({ next: (message) => this.onMessage(message), error: () => undefined })
     this.socket.connected$.subscribe({
       next: (connected) => (connected ? this.onConnected() : this.onDisconnected()),
-      error: (error: WorkerError) => this.onRefused(error),
+      // The socket gives up with a WorkerError; anything else is coded as one rather than cast.
+      error: (error: unknown) => this.onRefused(error instanceof WorkerError ? error : new WorkerError('engine_unreachable', String(error), { cause: error })),
     })
   }
 
