@@ -9,6 +9,7 @@ import type { StreamChannelRef } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
 import type { ConnectOptions } from '../socket/connect'
 import { connectChannelEnd } from './connect-end'
+import { channelErrorFrom } from './close-error'
 import { Inbox } from './inbox'
 import type { KeepAliveOptions } from './keep-alive'
 
@@ -88,7 +89,7 @@ export class ChannelReader {
   onMessage(callback: (message: string) => void, onError?: (error: ChannelError) => void): () => void {
     const subscription = this.messages$.subscribe({
       next: callback,
-      error: (error: ChannelError) => onError?.(error),
+      error: (error: unknown) => onError?.(channelErrorFrom(error)),
     })
     return () => subscription.unsubscribe()
   }

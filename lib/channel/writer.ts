@@ -39,6 +39,7 @@ export class ChannelWriter {
   private failure?: ChannelError
   /** High once the writer was saturated, until it falls to the low-water mark and `drain$` emits. */
   private readonly buffered = new WaterMarks()
+  /** Emits when the writer falls back under its low-water mark; completes once it has ended or failed. */
   private readonly drain = new Subject<void>()
   private readonly closed = new AsyncSubject<void>()
 
@@ -183,6 +184,7 @@ export class ChannelWriter {
     this.connection?.unsubscribe()
     this.closed.next()
     this.closed.complete()
+    this.drain.complete()
   }
 
   private fail(error: ChannelError): void {
@@ -193,5 +195,6 @@ export class ChannelWriter {
     this.connection?.unsubscribe()
     this.sender?.close(CloseCode.WriterAborted, error.message)
     this.closed.error(error)
+    this.drain.complete()
   }
 }

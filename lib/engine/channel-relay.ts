@@ -1,5 +1,5 @@
 import type { Socket } from 'net'
-import type { Observer, Subscription } from 'rxjs'
+import { Subscription, type Observer } from 'rxjs'
 import type WebSocket from 'ws'
 import { messageOf } from '../errors'
 import { WaterMarks } from '../flow/water-marks'
@@ -114,7 +114,9 @@ export class ChannelRelay implements BudgetWaiter {
   /** `socket` is the connection under `ws`, as handed to the upgrade. */
   attachReader(ws: WebSocket, socket: Socket): void {
     const sender = new FrameSender(ws)
-    const subscriptions = sender.written$.subscribe(() => this.pump())
+    // Not written$'s own subscription: that ends when the socket closes, before socketFrames reports the close.
+    const subscriptions = new Subscription()
+    subscriptions.add(sender.written$.subscribe(() => this.pump()))
     // A reader sends no data; its frames are ignored, its close means it has gone away.
     subscriptions.add(
       socketFrames(ws).subscribe({

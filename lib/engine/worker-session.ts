@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either'
+import { messageOf } from '../errors'
 import { logsAt, type Logger } from '../log'
 import { clip, failureReason, messageDecoder, type DecodeFailure } from '../protocol/decode'
 import { CloseCode } from '../protocol/close-codes'
@@ -44,7 +45,7 @@ export function serveWorker(worker: WorkerConnection, context: SessionContext): 
         try {
           dispatch(worker, frame.data.toString('utf8'), context)
         } catch (error) {
-          logger.error(`worker ${worker.label}: failed to handle a frame: ${(error as Error).message}`, worker.logFields)
+          logger.error(`worker ${worker.label}: failed to handle a frame: ${messageOf(error)}`, worker.logFields)
           worker.send({ type: 'protocolerror', code: 'internal_error', message: 'the engine failed to handle this frame' })
         }
       },

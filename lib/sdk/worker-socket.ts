@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/Either'
-import { BehaviorSubject, Subject, type Subscription } from 'rxjs'
+import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs'
 import WebSocket from 'ws'
-import { ConnectionError, WorkerError } from '../errors'
+import { messageOf, WorkerError, type ConnectionError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
 import { CoalescingSender } from '../socket/coalescing-sender'
+import { connectionErrorFrom } from '../socket/connect-error'
 import { openSocket, redactUrl, tcpSocketOf, UpgradeRefusedError, type TlsConnectOptions } from '../socket/connect'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
@@ -26,7 +27,7 @@ export interface WorkerSocketOptions {
 export interface Drop {
   readonly closeCode?: number
   readonly reason: string
-  readonly cause?: Error
+  readonly cause?: unknown
 }
 
 /**
@@ -40,9 +41,12 @@ export interface Drop {
  * be connected to), whose `cause` is the last connection error.
  */
 export class WorkerSocket {
-  readonly messages$ = new Subject<EngineToWorker>()
+  private readonly received = new Subject<EngineToWorker>()
+  private readonly connectivity = new BehaviorSubject(false)
+  /** The engine's messages, decoded; completes when the socket is closed or gives up. */
+  readonly messages$: Observable<EngineToWorker> = this.received.asObservable()
   /** True while connected; emits false after every drop. */
-  readonly connected$ = new BehaviorSubject(false)
+  readonly connected$: Observable<boolean> = this.connectivity.asObservable()
   /** Why the connection dropped last; set before `connected$` emits false. */
   lastDrop?: Drop
   /** Why the latest attempt to connect failed; undefined once connected. */
@@ -83,17 +87,19 @@ export class WorkerSocket {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'worker shutting down')
     else this.ws?.terminate()
     // After a failure both subjects have already ended (and an errored BehaviorSubject throws on `value`).
-    if (this.connected$.hasError) return
-    if (this.connected$.value) this.connected$.next(false)
-    this.connected$.complete()
-    this.messages$.complete()
+    if (this.connectivity.hasError) return
+    if (this.connectivity.value) this.connectivity.next(false)
+    this.connectivity.complete()
+    this.received.complete()
   }
 
   private connect(): void {
     if (this.stopped) return
     this.connection = openSocket(this.url, { headers: this.options.headers, tls: this.options.tls }).subscribe({
       next: (ws) => this.attach(ws),
-      error: (error: ConnectionError) => {
+      error: (failure: unknown) => {
+        // openSocket fails with a ConnectionError; anything else is coded as one rather than cast.
+        const error = connectionErrorFrom(failure)
         this.lastConnectionError = error
         if (error instanceof UpgradeRefusedError && error.status === 401) {
           this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
@@ -125,21 +131,21 @@ export class WorkerSocket {
             return
           }
           const decoded = decodeEngineMessage(frame.data.toString('utf8'))
-          if (E.isRight(decoded)) this.messages$.next(decoded.right)
+          if (E.isRight(decoded)) this.received.next(decoded.right)
           else if (decoded.left.kind === 'unknown_type') this.options.logger.debug(`ignored ${decoded.left.reason}`)
           else this.options.logger.warn(`ignored a frame from the engine: ${failureReason(decoded.left)}`)
         },
-        error: (error: Error) =>
+        error: (error: unknown) =>
           this.onDrop(
             error instanceof SocketClosedError
               ? { closeCode: error.closeCode, reason: error.reason || 'no reason given', cause: error }
-              : { reason: error.message, cause: error },
+              : { reason: messageOf(error), cause: error },
           ),
         complete: () => this.onDrop({ reason: 'the engine closed the connection' }),
       }),
     )
     this.startKeepAlive(ws)
-    this.connected$.next(true)
+    this.connectivity.next(true)
   }
 
   private onDrop(drop: Drop): void {
@@ -149,7 +155,7 @@ export class WorkerSocket {
     this.sender = undefined
     if (this.stopped) return
     this.lastDrop = drop
-    this.connected$.next(false)
+    this.connectivity.next(false)
     this.retry(`disconnected from the engine${drop.closeCode ? ` (${drop.closeCode})` : ''}: ${drop.reason}`, drop.cause)
   }
 
@@ -157,12 +163,12 @@ export class WorkerSocket {
   private fail(error: WorkerError): void {
     this.stopped = true
     this.options.logger.error(error.message)
-    this.connected$.error(error)
-    this.messages$.complete()
+    this.connectivity.error(error)
+    this.received.complete()
   }
 
   /** Logs what failed with the delay before the next attempt, or gives up past `maxRetries`. */
-  private retry(failure: string, cause: Error | undefined): void {
+  private retry(failure: string, cause: unknown): void {
     const policy = this.options.reconnect
     if (this.stopped) return
     if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {

@@ -16,9 +16,12 @@ export class FrameSender implements Observer<Frame> {
   /** Bytes whose write has completed, since the start: how much the peer has taken. */
   writtenBytes = 0
   private readonly written = new Subject<void>()
+  /** Emits as each write completes; completes once the socket has closed. */
   readonly written$ = this.written.asObservable()
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(private readonly ws: WebSocket) {
+    ws.once('close', () => this.written.complete())
+  }
 
   get open(): boolean {
     return this.ws.readyState === WebSocket.OPEN
