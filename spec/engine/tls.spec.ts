@@ -1,46 +1,31 @@
 import { expect } from 'chai'
 import { createHash, randomBytes } from 'crypto'
-import fs from 'fs'
-import { ChannelError, ChannelReader, silentLogger, startEngine, type Engine } from '../../lib'
+import { ChannelError, ChannelReader } from '../../lib'
 import { nextEvent, rawWorker, refusal } from '../support/engine'
 import { rawTcp } from '../support/tcp'
-import { selfSignedCertificate, type SelfSigned } from '../support/tls'
+import { useTlsEngine } from '../support/tls'
 import { useWorkers } from '../support/workers'
 
 const MiB = 1024 * 1024
 
 describe('TLS: an engine serving wss:// with a self-signed certificate made by openssl', () => {
   const worker = useWorkers()
-  let certificate: SelfSigned
-  let engine: Engine
-
-  before(() => {
-    certificate = selfSignedCertificate()
-  })
-  after(() => {
-    fs.rmSync(certificate.dir, { recursive: true, force: true })
-  })
-  beforeEach(async () => {
-    engine = await startEngine({ port: 0, logger: silentLogger, tls: { cert: certificate.cert, key: certificate.key } })
-  })
-  afterEach(async () => {
-    await engine.close()
-  })
+  const secure = useTlsEngine()
 
   it('has a wss:// url, and SDK workers that trust the certificate (tls.ca) call each other over it', async () => {
-    expect(engine.url).to.match(/^wss:\/\/127\.0\.0\.1:\d+$/)
-    const tls = { ca: certificate.cert }
-    const callee = await worker(engine.url, { tls })
+    expect(secure.engine.url).to.match(/^wss:\/\/127\.0\.0\.1:\d+$/)
+    const tls = { ca: secure.certificate.cert }
+    const callee = await worker(secure.engine.url, { tls })
     callee.registerFunction('secure.echo', (input: unknown) => ({ echoed: input }))
     await callee.ready()
-    const caller = await worker(engine.url, { tls })
+    const caller = await worker(secure.engine.url, { tls })
     expect(await caller.trigger({ function_id: 'secure.echo', payload: 'over TLS' })).to.deep.equal({ echoed: 'over TLS' })
   })
 
   it('carries 32 MiB through a channel over wss with backpressure: the engine pauses the writer, write() returns false, nothing is lost', async () => {
-    const client = await worker(engine.url, { tls: { ca: certificate.cert } })
+    const client = await worker(secure.engine.url, { tls: { ca: secure.certificate.cert } })
     const { writer, reader } = await client.createChannel(8)
-    const writerPaused = nextEvent(engine, 'writer_paused')
+    const writerPaused = nextEvent(secure.engine, 'writer_paused')
     // The reader subscribes without consuming: its buffer fills, its socket pauses, the engine fills.
     reader.stream.pause()
     reader.stream.read(0)
@@ -73,9 +58,9 @@ describe('TLS: an engine serving wss:// with a self-signed certificate made by o
   })
 
   it('fails a channel end that does not trust the certificate with a typed error, and keeps serving', async () => {
-    const client = await worker(engine.url, { tls: { ca: certificate.cert } })
+    const client = await worker(secure.engine.url, { tls: { ca: secure.certificate.cert } })
     const { writer, readerRef } = await client.createChannel()
-    const untrusting = new ChannelReader(readerRef, { engineUrl: engine.url })
+    const untrusting = new ChannelReader(readerRef, { engineUrl: secure.engine.url })
     const error = await untrusting.readAll().then(
       () => undefined,
       (failure: ChannelError) => failure,
@@ -83,36 +68,21 @@ describe('TLS: an engine serving wss:// with a self-signed certificate made by o
     expect(error).to.be.instanceOf(ChannelError)
     expect(error).to.include({ code: 'channel_closed' })
     expect(error?.message).to.match(/self[- ]signed certificate/)
-    const trusting = new ChannelReader(readerRef, { engineUrl: engine.url, connect: { tls: { ca: certificate.cert } } })
+    const trusting = new ChannelReader(readerRef, { engineUrl: secure.engine.url, connect: { tls: { ca: secure.certificate.cert } } })
     writer.stream.end(Buffer.from('still served'))
     expect((await trusting.readAll()).toString()).to.equal('still served')
   })
 })
 
 describe('TLS: connection limits on a wss:// engine', () => {
-  let certificate: SelfSigned
-  let engine: Engine
-
-  before(() => {
-    certificate = selfSignedCertificate()
-  })
-  after(() => {
-    fs.rmSync(certificate.dir, { recursive: true, force: true })
-  })
-  beforeEach(async () => {
-    const tls = { cert: certificate.cert, key: certificate.key }
-    engine = await startEngine({ port: 0, logger: silentLogger, tls, maxConnectionsPerAddress: 1, upgradeTimeoutMs: 300 })
-  })
-  afterEach(async () => {
-    await engine.close()
-  })
+  const secure = useTlsEngine({ maxConnectionsPerAddress: 1, upgradeTimeoutMs: 300 })
 
   it('answers a connection over a cap with its status after the TLS handshake, and drops one that never starts the handshake', async () => {
-    const silent = await rawTcp(engine.port, '')
-    const options = { ca: certificate.cert }
-    expect(await refusal(engine.url, options)).to.deep.equal({ status: 429, body: 'too many connections from 127.0.0.1 (maxConnectionsPerAddress 1)' })
+    const silent = await rawTcp(secure.engine.port, '')
+    const options = { ca: secure.certificate.cert }
+    expect(await refusal(secure.engine.url, options)).to.deep.equal({ status: 429, body: 'too many connections from 127.0.0.1 (maxConnectionsPerAddress 1)' })
     await silent.answer
-    const worker = await rawWorker(engine.url, options)
+    const worker = await rawWorker(secure.engine.url, options)
     expect(await worker.next('workerregistered')).to.have.property('worker_id')
     worker.ws.close()
   })

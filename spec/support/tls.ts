@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
+import { silentLogger, startEngine, type Engine, type EngineOptions } from '../../lib'
 
 export interface SelfSigned {
   readonly dir: string
@@ -27,4 +28,26 @@ export function selfSignedCertificate(): SelfSigned {
     { stdio: 'pipe' },
   )
   return { dir, certFile, keyFile, cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') }
+}
+
+/**
+ * A certificate made once for the enclosing suite (and removed after it), and an engine serving
+ * wss:// with it, started afresh for each test with `options`.
+ */
+export function useTlsEngine(options: EngineOptions = {}): { readonly engine: Engine; readonly certificate: SelfSigned } {
+  const context = {} as { engine: Engine; certificate: SelfSigned }
+  before(() => {
+    context.certificate = selfSignedCertificate()
+  })
+  after(() => {
+    fs.rmSync(context.certificate.dir, { recursive: true, force: true })
+  })
+  beforeEach(async () => {
+    const { cert, key } = context.certificate
+    context.engine = await startEngine({ port: 0, logger: silentLogger, ...options, tls: { cert, key } })
+  })
+  afterEach(async () => {
+    await context.engine.close()
+  })
+  return context
 }
