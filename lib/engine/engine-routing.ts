@@ -1,4 +1,5 @@
 import type { Logger } from '../log'
+import type { ChannelHomes } from './channel-homes'
 import type { FunctionRegistry } from './function-registry'
 import type { InvocationRouter } from './invocation-router'
 import type { EngineLimits } from './limits'
@@ -9,6 +10,8 @@ import { LocalInvocationRouter } from './local-invocation-router'
 export interface EngineRouting {
   readonly functions: FunctionRegistry
   readonly invocations: InvocationRouter
+  /** Where channels created by other nodes live; absent on an engine on its own. */
+  readonly channelHomes?: ChannelHomes
 }
 
 /** Makes the routing of one engine from its limits, logger and clock. */
