@@ -183,7 +183,9 @@ export class WorkerSocket {
   private retry(failure: string, cause: unknown): void {
     const policy = this.options.reconnect
     if (this.stopped) return
-    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
+    // Each URL gets its chance before the client gives up, whatever maxRetries says.
+    const triedEveryUrl = this.attempt >= this.urls.length - 1
+    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries && triedEveryUrl) {
       const retries = `${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'}`
       this.fail(new WorkerError('engine_unreachable', `${failure}; gave up after ${retries} (reconnect.maxRetries)`, { cause }))
       return

@@ -99,6 +99,32 @@ describe('worker client on several engine URLs', () => {
       expect(await caller.trigger({ function_id: 'here' })).to.equal('on B')
     })
 
+    it('with reconnect.maxRetries 0, still tries every URL once: reaches the second, or gives up with engine_unreachable once both refused', async () => {
+      const [deadA, deadB] = [`ws://127.0.0.1:${await closedPort()}`, `ws://127.0.0.1:${await closedPort()}`]
+      const reaching = failover([deadA, b.url], { reconnect: { ...FAST_RETRIES, maxRetries: 0 } })
+      await reaching.ready()
+      expect(reaching.engineUrl).to.equal(b.url)
+
+      const logger = recordingLogger()
+      const refused = failover([deadA, deadB], { logger, reconnect: { ...FAST_RETRIES, maxRetries: 0 } })
+      const error = await refused.ready().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      )
+      expect(error).to.be.instanceOf(WorkerError).and.include({ code: 'engine_unreachable' })
+      expect((error as Error).message).to.contain(deadB)
+      expect(logger.lines.filter((line) => line.startsWith('warn: cannot connect')).map((line) => line.includes(deadA))).to.deep.equal([true])
+    })
+
+    it('ends engineUrl$ on shutdown, with engineUrl undefined', async () => {
+      const client = failover([a.url, b.url])
+      await client.ready()
+      const seen = firstValueFrom(client.engineUrl$.pipe(toArray()))
+      await client.shutdown()
+      expect(await seen).to.deep.equal([a.url, undefined])
+      expect(client.engineUrl).to.equal(undefined)
+    })
+
     it('fails a call in flight when its connection is lost and does not send it again to the next engine', async () => {
       const slowOnA = await worker(a.url)
       let releaseOnA = () => {}
