@@ -148,6 +148,8 @@ export type RegistrationErrorCode = EngineRegistrationRefusal | (string & {})
 
 export type WorkerErrorCode =
   | 'invalid_argument'
+  /** `registerWorker` was given an empty list of engine URLs, or one it could never connect to. */
+  | 'invalid_option'
   | 'shutdown'
   /** The engine refused this worker's token (HTTP 401); `cause` is the {@link ConnectionError}. */
   | 'unauthorized'

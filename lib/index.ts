@@ -1,6 +1,7 @@
 export { registerWorker } from './sdk/worker'
 export type {
   Channel,
+  EngineUrls,
   FunctionDefinition,
   FunctionHandler,
   FunctionRef,

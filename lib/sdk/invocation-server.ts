@@ -18,11 +18,10 @@ export class InvocationServer {
     private readonly handlerOf: (functionId: string) => FunctionHandler | undefined,
     private readonly socket: WorkerSocket,
     private readonly outbox: Outbox,
-    private readonly channelOptions: ChannelEndOptions,
     private readonly logger: Logger,
   ) {}
 
-  async serve(message: InvokeFunction): Promise<void> {
+  async serve(message: InvokeFunction, channelOptions: ChannelEndOptions): Promise<void> {
     const { invocation_id: invocationId, function_id: functionId } = message
     const awaited = invocationId !== undefined && message.action?.type !== 'void'
     const reply = (body: Pick<InvocationResult, 'result' | 'error'>) => {
@@ -41,7 +40,7 @@ export class InvocationServer {
       return
     }
     try {
-      const input = materializeRefs(message.data, this.channelOptions)
+      const input = materializeRefs(message.data, channelOptions)
       reply({ result: await handler(input, message.metadata) })
     } catch (error) {
       const failed = asError(error)

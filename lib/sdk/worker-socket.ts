@@ -31,7 +31,8 @@ export interface Drop {
 }
 
 /**
- * The worker's control socket to the engine: reconnects with backoff after any drop, pings
+ * The worker's control socket to the engine: reconnects with backoff after any drop, to the
+ * next of its engine URLs in turn (a URL that just failed goes to the back), pings
  * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
  * decoded once into typed messages; frames that do not decode are logged and skipped.
  * Each failed attempt is logged at warn with its cause and the delay before the next one.
@@ -55,6 +56,9 @@ export class WorkerSocket {
   private ws?: WebSocket
   private sender?: CoalescingSender
   private connection?: Subscription
+  /** The URL of the current connection, or of the latest attempt. */
+  private attemptedUrl: string
+  private nextUrlIndex = 0
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
   private pingTimer?: NodeJS.Timeout
@@ -62,10 +66,16 @@ export class WorkerSocket {
   private stopped = false
 
   constructor(
-    private readonly url: string,
+    private readonly urls: readonly [string, ...string[]],
     private readonly options: WorkerSocketOptions,
   ) {
+    this.attemptedUrl = urls[0]
     this.connect()
+  }
+
+  /** The engine URL connected to now, or, while not connected, tried last. */
+  get url(): string {
+    return this.attemptedUrl
   }
 
   get open(): boolean {
@@ -95,21 +105,23 @@ export class WorkerSocket {
 
   private connect(): void {
     if (this.stopped) return
-    this.connection = openSocket(this.url, { headers: this.options.headers, tls: this.options.tls }).subscribe({
+    this.attemptedUrl = this.urls[this.nextUrlIndex]
+    this.nextUrlIndex = (this.nextUrlIndex + 1) % this.urls.length
+    this.connection = openSocket(this.attemptedUrl, { headers: this.options.headers, tls: this.options.tls }).subscribe({
       next: (ws) => this.attach(ws),
       error: (failure: unknown) => {
         // openSocket fails with a ConnectionError; anything else is coded as one rather than cast.
         const error = connectionErrorFrom(failure)
         this.lastConnectionError = error
         if (error instanceof UpgradeRefusedError && error.status === 401) {
-          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
+          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.attemptedUrl)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
           return
         }
         if (error.code === 'invalid_url') {
           this.fail(new WorkerError('engine_unreachable', error.message, { cause: error }))
           return
         }
-        this.retry(`cannot connect to the engine at ${redactUrl(this.url)}: ${error.message}`, error)
+        this.retry(`cannot connect to the engine at ${redactUrl(this.attemptedUrl)}: ${error.message}`, error)
       },
     })
   }
@@ -171,7 +183,9 @@ export class WorkerSocket {
   private retry(failure: string, cause: unknown): void {
     const policy = this.options.reconnect
     if (this.stopped) return
-    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
+    // Each URL gets its chance before the client gives up, whatever maxRetries says.
+    const triedEveryUrl = this.attempt >= this.urls.length - 1
+    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries && triedEveryUrl) {
       const retries = `${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'}`
       this.fail(new WorkerError('engine_unreachable', `${failure}; gave up after ${retries} (reconnect.maxRetries)`, { cause }))
       return

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either'
 import type { ChannelEndOptions } from '../channel/reader'
 // The ends with their Node streams: the SDK runs on Node.
 import { NodeChannelReader as ChannelReader, NodeChannelWriter as ChannelWriter } from '../node/channel-ends'
-import { filter, firstValueFrom } from 'rxjs'
+import { catchError, distinctUntilChanged, EMPTY, filter, firstValueFrom, map, type Observable } from 'rxjs'
 import { InvocationError, WorkerError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { describeErrors } from '../protocol/decode'
@@ -12,6 +12,7 @@ import type { EngineToWorker, InvokeFunction } from '../protocol/messages'
 import { ChannelPair } from '../protocol/refs'
 import type { Channel, FunctionDefinition, FunctionHandler, FunctionRef, TriggerRequest, WorkerClient, WorkerOptions } from './api'
 import { DEFAULT_RECONNECT_POLICY } from './backoff'
+import { engineUrlList, type EngineUrls } from './engine-urls'
 import { droppedInvocationError, refusedInvocationError } from './call-errors'
 import { InvocationServer } from './invocation-server'
 import { Outbox, resolveOutboxLimits } from './outbox'
@@ -21,6 +22,7 @@ import { WorkerSocket } from './worker-socket'
 import { version as SDK_VERSION } from '../../package.json'
 
 export type { Channel, FunctionDefinition, FunctionHandler, FunctionRef, TriggerRequest, WorkerClient, WorkerOptions } from './api'
+export type { EngineUrls } from './engine-urls'
 
 /**
  * A round trip whose answer is small on any engine: no engine serves this function, so the
@@ -31,9 +33,12 @@ const SYNC_FUNCTION_ID = 'engine::rx-channels::sync'
 /**
  * Connects a worker process to an engine. Returns at once; the connection opens in the
  * background, and registrations and invocations made before it opens are sent when it does.
+ * Given several URLs, it connects to the first that answers and, whenever its connection is
+ * lost, reconnects to the next in turn. Throws `invalid_option` for an empty list or an entry
+ * that is not a URL it could connect to.
  */
-export function registerWorker(url: string, options: WorkerOptions = {}): WorkerClient {
-  return new Worker(url, options)
+export function registerWorker(urls: EngineUrls, options: WorkerOptions = {}): WorkerClient {
+  return new Worker(engineUrlList(urls), options)
 }
 
 /**
@@ -43,43 +48,54 @@ export function registerWorker(url: string, options: WorkerOptions = {}): Worker
  */
 class Worker implements WorkerClient {
   workerId: string | undefined
+  readonly engineUrl$: Observable<string | undefined>
   private reattachToken: string | undefined
+  /** The engine that issued `workerId` and `reattachToken`: no other engine knows them. */
+  private reattachUrl: string | undefined
   private readonly socket: WorkerSocket
   private readonly outbox: Outbox
   private readonly calls: PendingCalls
   private readonly registrations: Registrations
   private readonly server: InvocationServer
   private readonly logger: Logger
-  private readonly channelOptions: ChannelEndOptions
   private readonly invocationTimeoutMs: number
   private stopped = false
   /** Set when the client gave up connecting (a wrong token, maxRetries reached). */
   private refusal?: WorkerError
 
   constructor(
-    url: string,
+    urls: readonly [string, ...string[]],
     private readonly options: WorkerOptions,
   ) {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
-    this.channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive }
     const retryPolicy = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect }
     this.outbox = new Outbox(resolveOutboxLimits(options.outbox))
-    this.socket = new WorkerSocket(url, {
+    this.socket = new WorkerSocket(urls, {
       headers: options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` },
       tls: options.tls,
       reconnect: retryPolicy,
       logger: this.logger,
     })
-    this.calls = new PendingCalls(this.socket, this.outbox, url)
+    this.calls = new PendingCalls(this.socket, this.outbox)
     this.registrations = new Registrations(this.socket, retryPolicy, this.logger)
-    this.server = new InvocationServer((id) => this.registrations.handlerOf(id), this.socket, this.outbox, this.channelOptions, this.logger)
+    this.server = new InvocationServer((id) => this.registrations.handlerOf(id), this.socket, this.outbox, this.logger)
+    this.engineUrl$ = this.socket.connected$.pipe(
+      map((connected) => (connected ? this.socket.url : undefined)),
+      distinctUntilChanged(),
+      // A client that gave up says why through ready() and its calls; here it just ends.
+      catchError(() => EMPTY),
+    )
     this.socket.messages$.subscribe({ next: (message) => this.onMessage(message), error: () => undefined })
     this.socket.connected$.subscribe({
       next: (connected) => (connected ? this.onConnected() : this.onDisconnected()),
       // The socket gives up with a WorkerError; anything else is coded as one rather than cast.
       error: (error: unknown) => this.onRefused(error instanceof WorkerError ? error : new WorkerError('engine_unreachable', String(error), { cause: error })),
     })
+  }
+
+  get engineUrl(): string | undefined {
+    return this.socket.open ? this.socket.url : undefined
   }
 
   registerFunction(definition: string | FunctionDefinition, handler: FunctionHandler): FunctionRef {
@@ -104,9 +120,11 @@ class Worker implements WorkerClient {
       throw new InvocationError('invalid_message', `unexpected channel refs: ${describeErrors(decoded.left)}`, 'engine::channels::create')
     }
     const { writer, reader } = decoded.right
+    // The result came over the current connection, from the engine the channel lives on.
+    const channelOptions = this.channelOptions()
     return {
-      writer: new ChannelWriter(writer, this.channelOptions),
-      reader: new ChannelReader(reader, this.channelOptions),
+      writer: new ChannelWriter(writer, channelOptions),
+      reader: new ChannelReader(reader, channelOptions),
       writerRef: writer,
       readerRef: reader,
     }
@@ -154,8 +172,13 @@ class Worker implements WorkerClient {
     return true
   }
 
+  /** Channel ends open through the engine connected to now, which may have changed since the last call. */
+  private channelOptions(): ChannelEndOptions {
+    return { engineUrl: this.socket.url, connect: { tls: this.options.tls }, keepAlive: this.options.channelKeepAlive }
+  }
+
   private onConnected(): void {
-    if (this.workerId !== undefined && this.reattachToken !== undefined) {
+    if (this.workerId !== undefined && this.reattachToken !== undefined && this.reattachUrl === this.socket.url) {
       this.socket.send(JSON.stringify({ type: 'reattach', previous_worker_id: this.workerId, reattach_token: this.reattachToken }))
     }
     this.registrations.sendAll()
@@ -184,12 +207,14 @@ class Worker implements WorkerClient {
       case 'workerregistered':
         this.workerId = message.worker_id
         this.reattachToken = message.reattach_token
+        this.reattachUrl = this.socket.url
         return
       case 'invocationresult':
         this.calls.onResult(message)
         return
       case 'invokefunction':
-        void this.server.serve(message)
+        // Refs in the input are opened through the engine that sent it.
+        void this.server.serve(message, this.channelOptions())
         return
       case 'registrationrejected':
         this.registrations.onRejected(message)
