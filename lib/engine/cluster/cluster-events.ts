@@ -19,7 +19,7 @@ export const ClusterEvent = t.union([
   t.type({ op: t.literal('worker'), entry: t.string }),
   t.type({ op: t.literal('worker-left'), node: t.string, worker: t.string }),
   t.type({ op: t.literal('node-joined'), node: t.string, url: t.string }),
-  t.type({ op: t.literal('node-gone'), node: t.string }),
+  t.type({ op: t.literal('node-gone'), node: t.string, expired: t.boolean }),
 ])
 export type ClusterEvent = t.TypeOf<typeof ClusterEvent>
 

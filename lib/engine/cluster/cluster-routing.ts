@@ -170,8 +170,9 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: Ro
       subscriber.removeAllListeners('ready')
       commands.off('close', lost)
       subscriber.off('close', lost)
-      if (commands.status === 'ready') await store.removeNode(nodeId, false).catch(() => undefined)
+      // Deaf first: this node's own removal is not news to it.
       subscriber.disconnect()
+      if (commands.status === 'ready') await store.removeNode(nodeId, false).catch(() => undefined)
       if (commands.status === 'ready') await commands.quit().catch(() => undefined)
       commands.disconnect()
     },
@@ -208,7 +209,7 @@ function applyEvent(event: ClusterEvent, { mirror, membership, logger }: Applyin
       membership.joined(event.node, event.url)
       return
     case 'node-gone':
-      membership.removed(event.node)
+      membership.removed(event.node, event.expired)
       return
   }
 }

@@ -61,7 +61,7 @@ end
 redis.call('DEL', KEYS[3])
 for _, worker in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('HDEL', KEYS[6], worker) end
 redis.call('DEL', KEYS[5])
-redis.call('PUBLISH', KEYS[7], cjson.encode({op = 'node-gone', node = ARGV[1]}))
+redis.call('PUBLISH', KEYS[7], cjson.encode({op = 'node-gone', node = ARGV[1], expired = ARGV[2] == '1'}))
 return 1`
 
 /** What the registry and the membership hold in Redis, read at once to rebuild a node's mirror. */

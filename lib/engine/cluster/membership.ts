@@ -23,6 +23,7 @@ export class Membership implements ChannelHomes {
   private renewTimer?: NodeJS.Timeout
   private pollTimer?: NodeJS.Timeout
   private polling = false
+  private stopped = false
 
   constructor(
     readonly selfId: string,
@@ -56,6 +57,7 @@ export class Membership implements ChannelHomes {
   }
 
   stop(): void {
+    this.stopped = true
     clearInterval(this.renewTimer)
     clearInterval(this.pollTimer)
   }
@@ -73,15 +75,16 @@ export class Membership implements ChannelHomes {
     this.urls.set(nodeId, url)
   }
 
-  /** A node was removed (by whichever node found it dead, or by itself on leaving). */
-  removed(nodeId: string): void {
+  /** A node was removed: by whichever node found its membership `expired`, or by itself on leaving. */
+  removed(nodeId: string, expired: boolean): void {
+    if (this.stopped) return
     if (nodeId === this.selfId) {
       // Found dead (a long pause, or Redis lost it): join again at once, with the registry.
       this.logger.warn('cluster: this node was found dead by the others; joining again')
       void this.renew().catch((error: unknown) => this.failed('renew this node', error))
       return
     }
-    this.forget(nodeId, `node ${nodeId} left the cluster`)
+    this.forget(nodeId, expired ? deathOf(nodeId, this.ttlMs) : `node ${nodeId} left the cluster`)
   }
 
   private async renew(): Promise<void> {
@@ -99,7 +102,7 @@ export class Membership implements ChannelHomes {
         listed.add(nodeId)
         if (nodeId === this.selfId) continue
         if (url !== null) this.joined(nodeId, url)
-        else if (!inGrace && (await this.store.removeNode(nodeId, true))) this.forget(nodeId, `node ${nodeId} died: its membership expired (${this.ttlMs} ms without renewal)`)
+        else if (!inGrace && (await this.store.removeNode(nodeId, true))) this.forget(nodeId, deathOf(nodeId, this.ttlMs))
       }
       if (!inGrace) for (const nodeId of [...this.urls.keys()]) if (nodeId !== this.selfId && !listed.has(nodeId)) this.forget(nodeId, `node ${nodeId} left the cluster`)
     } finally {
@@ -108,7 +111,7 @@ export class Membership implements ChannelHomes {
   }
 
   private forget(nodeId: string, reason: string): void {
-    if (this.urls.delete(nodeId)) this.logger.warn(`cluster: ${reason}`)
+    if (this.urls.delete(nodeId)) this.logger.info(`cluster: ${reason}`)
     // Told even when this node had not seen it join: it may have called, or been called, meanwhile.
     this.events.gone(nodeId, reason)
   }
@@ -116,4 +119,8 @@ export class Membership implements ChannelHomes {
   private failed(what: string, error: unknown): void {
     this.logger.debug(`cluster: could not ${what}: ${this.redact((error as Error).message)}`)
   }
+}
+
+function deathOf(nodeId: string, ttlMs: number): string {
+  return `node ${nodeId} died: its membership expired (${ttlMs} ms without renewal)`
 }
