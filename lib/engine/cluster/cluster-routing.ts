@@ -147,6 +147,9 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: Ro
   })
 
   try {
+    // What a previous run of this node left (it was killed, and restarted within the TTL) is
+    // stale: its workers are gone. Cleared before this node listens to the cluster's events.
+    await store.removeNode(nodeId, false)
     await rebuild()
   } catch (error) {
     commands.disconnect()

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import Redis from 'ioredis'
 import { silentLogger, startEngine, type Engine, type EngineOptions } from '../../../lib'
 import { clusterRouting } from '../../../lib/engine/cluster/cluster-routing'
 import { startEngineWith } from '../../../lib/engine/engine'
@@ -90,6 +91,87 @@ describe('a cluster node', function () {
     expect(refused).to.deep.include({ invocation_id: 'late', function_id: 'far.sink' })
     expect(refused.error).to.deep.include({ code: 'worker_backed_up' })
     expect(two.stats().shedInvocations).to.be.at.least(1)
+  })
+
+  it('fails the cross-node invocations in flight with cluster_unavailable when its subscription to Redis is cut, and carries new ones once it is back', async () => {
+    const [one, two] = await startNodes()
+    const callee = await raw(two.url)
+    await registered(callee, 'far.answer')
+    await visibleFrom(one.url, 'far.answer')
+    const caller = await raw(one.url)
+    sendJson(caller.ws, { type: 'invokefunction', invocation_id: 'in-flight', function_id: 'far.answer', data: null })
+    await callee.next('invokefunction')
+    const admin = new Redis((redis as TestRedis).url)
+    try {
+      await admin.client('KILL', 'TYPE', 'pubsub')
+    } finally {
+      admin.disconnect()
+    }
+    const failed = await caller.next('invocationresult')
+    expect(failed).to.deep.include({ invocation_id: 'in-flight' })
+    expect(failed.error).to.deep.include({ code: 'cluster_unavailable' })
+
+    let answering = true
+    const answer = (async () => {
+      while (answering) {
+        const invoked = await callee.next('invokefunction')
+        sendJson(callee.ws, { type: 'invocationresult', invocation_id: invoked.invocation_id, function_id: 'far.answer', result: 'back' })
+      }
+    })()
+    const again = await worker(one.url)
+    const answered = await until('a cross-node call answered again', () =>
+      again.trigger({ function_id: 'far.answer' }).catch((error: { code: string }) => (error.code === 'cluster_unavailable' ? undefined : Promise.reject(error))),
+    )
+    answering = false
+    sendJson(caller.ws, { type: 'invokefunction', invocation_id: 'last', function_id: 'far.answer', data: null })
+    await answer
+    expect(answered).to.equal('back')
+  })
+
+  it('fails an invocation at once with cluster_unavailable when the node holding the function does not listen', async () => {
+    const [one] = await startNodes()
+    const prefix = clusterPrefix()
+    const ghost = { node: 'ghost', worker: 'ghost-worker', listed: {} }
+    const admin = new Redis((redis as TestRedis).url)
+    try {
+      const engine = await startEngine({ port: 0, logger: silentLogger, cluster: { redis: (redis as TestRedis).url, nodeId: 'listener', keyPrefix: prefix, nodeTtlMs: 1000 } })
+      engines.push(engine)
+      // A claim as a node that died between two looks of the others would leave it.
+      await admin.hset(`${prefix}functions`, 'ghost.fn', JSON.stringify(ghost))
+      await admin.publish(`${prefix}events`, JSON.stringify({ op: 'claim', id: 'ghost.fn', entry: JSON.stringify(ghost) }))
+      await visibleFrom(engine.url, 'ghost.fn')
+      const caller = await worker(engine.url)
+      const error = (await caller.trigger({ function_id: 'ghost.fn' }).catch((failure: unknown) => failure)) as { code: string; message: string }
+      expect(error).to.include({ code: 'cluster_unavailable' })
+      expect(error.message).to.include('node ghost is not listening')
+      expect(one.stats().pendingInvocations).to.equal(0)
+    } finally {
+      admin.disconnect()
+    }
+  })
+
+  it('clears what a previous run of the same node left in Redis before it joins', async () => {
+    const prefix = clusterPrefix()
+    const stale = { node: 'again', worker: 'worker-of-a-killed-run', listed: {} }
+    const admin = new Redis((redis as TestRedis).url)
+    try {
+      await admin.hset(`${prefix}functions`, 'stale.fn', JSON.stringify(stale))
+      await admin.sadd(`${prefix}node-functions:again`, 'stale.fn')
+      await admin.sadd(`${prefix}nodes`, 'again')
+      await admin.set(`${prefix}node:again`, 'ws://127.0.0.1:1', 'PX', 60_000)
+    } finally {
+      admin.disconnect()
+    }
+    const cluster = { redis: (redis as TestRedis).url, keyPrefix: prefix, nodeTtlMs: 1000 }
+    engines.push(await startEngine({ port: 0, logger: silentLogger, cluster: { ...cluster, nodeId: 'again' } }))
+    const other = await startEngine({ port: 0, logger: silentLogger, cluster: { ...cluster, nodeId: 'other' } })
+    engines.push(other)
+    const taker = await worker(other.url)
+    taker.registerFunction('stale.fn', () => 'taken')
+    await taker.ready()
+    expect(await taker.trigger({ function_id: 'stale.fn' })).to.equal('taken')
+    const { functions } = (await taker.trigger({ function_id: 'engine::functions::list' })) as { functions: Array<{ function_id: string; node_id: string }> }
+    expect(functions.filter((entry) => entry.function_id === 'stale.fn')).to.deep.equal([{ function_id: 'stale.fn', worker_id: taker.workerId, node_id: 'other' }])
   })
 
   it('names the other live nodes and where they serve, for channel placement, and forgets a node that left', async () => {
