@@ -16,7 +16,6 @@ export function redisServerFound(): boolean {
 export function requireRedisServer(context: Mocha.Context): void {
   if (redisServerFound()) return
   if (process.env.RX_CHANNELS_REQUIRE_REDIS === '1') throw new Error(`redis-server not found (RX_CHANNELS_REQUIRE_REDIS=1): ${INSTALL_HINT}`)
-  // eslint-disable-next-line no-console
   console.log(`      ${INSTALL_HINT}`)
   context.skip()
 }

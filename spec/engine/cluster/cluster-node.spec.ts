@@ -191,6 +191,12 @@ describe('a cluster node', function () {
     await other.close()
     await until('node other forgotten', () => (homes?.urlOf('other') === undefined ? true : undefined))
   })
+})
+
+// Checked before any connection to Redis, so these need no redis-server.
+describe('a cluster node that cannot start', () => {
+  const engines: Engine[] = []
+  afterEach(() => Promise.all(engines.splice(0).map((engine) => engine.close())))
 
   it('refuses to start when Redis cannot be reached, with a coded error that hides the password', async () => {
     const port = await freePort()
@@ -205,7 +211,7 @@ describe('a cluster node', function () {
   })
 
   it('refuses a node id outside [A-Za-z0-9_-]{1,64} and a wildcard host without an advertised address', async () => {
-    const url = (redis as TestRedis).url
+    const url = 'redis://127.0.0.1:1'
     for (const options of [
       { port: 0, cluster: { redis: url, nodeId: 'no spaces' } },
       { port: 0, cluster: { redis: url, nodeId: 'x'.repeat(65) } },
