@@ -41,6 +41,10 @@ export interface TestRedis {
   kill(): Promise<void>
   /** Starts it again on the same port (empty: nothing is saved). */
   restart(): Promise<void>
+  /** SIGSTOPs it: its connections stay open, and nothing is answered. */
+  pause(): void
+  /** SIGCONTs it. */
+  resume(): void
   /** Stops it; safe to call when it is not running. */
   stop(): Promise<void>
 }
@@ -69,6 +73,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()))
     running.kill(signal)
+    // A paused server would not act on SIGTERM until it runs again.
+    running.kill('SIGCONT')
     await exited
   }
   await launch()
@@ -78,6 +84,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
     url: `redis://${auth}127.0.0.1:${port}`,
     kill: () => exit('SIGKILL'),
     restart: launch,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     stop: () => exit('SIGTERM'),
   }
 }

@@ -39,7 +39,8 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: Ro
     connectionName: `rx-channels:${nodeId}`,
   }
   // Commands fail at once while Redis is away rather than queue without bound; cross-node work fails fast meanwhile.
-  const commands = new Redis(cluster.redis, { ...connection, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+  // A Redis that stops answering (paused, overloaded) fails commands after one TTL instead of holding them, and their callers, forever.
+  const commands = new Redis(cluster.redis, { ...connection, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: cluster.nodeTtlMs })
   const subscriber = new Redis(cluster.redis, { ...connection, maxRetriesPerRequest: null })
   let outage = false
   const onError = (error: Error) => {
@@ -83,7 +84,14 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: Ro
     store,
     now,
     {
-      rejoined: () => registry.announce(),
+      rejoined: () => {
+        // Out of the cluster meanwhile (found dead, or Redis restarted empty): the other nodes
+        // may have dropped what they owed this one, so its calls in flight cannot count on an answer.
+        router.failCrossNode('this node was out of the cluster (found dead by the others, or Redis restarted), and the result may be lost')
+        registry.announce()
+      },
+      // Redis did not take the renewal in time (it is gone, paused or overloaded): results in flight may never come.
+      renewFailed: (reason) => router.failCrossNode(`Redis did not answer in time (${reason}), and the result may be lost`),
       gone: (goneId, reason) => {
         mirror.dropNode(goneId)
         const peer = peers.get(goneId)

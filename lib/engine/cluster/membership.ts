@@ -7,6 +7,8 @@ export interface MembershipEvents {
   rejoined(): void
   /** Node `nodeId` left or died. */
   gone(nodeId: string, reason: string): void
+  /** This node could not renew its membership: the others may soon count it dead. */
+  renewFailed(reason: string): void
 }
 
 /**
@@ -50,7 +52,7 @@ export class Membership implements ChannelHomes {
     this.urls.set(this.selfId, url)
     await this.renew()
     await this.poll()
-    this.renewTimer = setInterval(() => void this.renew().catch((error: unknown) => this.failed('renew this node', error)), Math.max(100, Math.floor(this.ttlMs / 3)))
+    this.renewTimer = setInterval(() => void this.renew().catch((error: unknown) => this.renewFailed(error)), Math.max(100, Math.floor(this.ttlMs / 3)))
     this.pollTimer = setInterval(() => void this.poll().catch((error: unknown) => this.failed('look at the other nodes', error)), Math.max(50, Math.floor(this.ttlMs / 5)))
     this.renewTimer.unref()
     this.pollTimer.unref()
@@ -65,7 +67,7 @@ export class Membership implements ChannelHomes {
   /** Redis is back after an outage: renew at once, and find nobody dead for one TTL. */
   reconnected(): void {
     this.graceUntil = this.now() + this.ttlMs
-    if (this.url !== '') void this.renew().catch((error: unknown) => this.failed('renew this node', error))
+    if (this.url !== '') void this.renew().catch((error: unknown) => this.renewFailed(error))
   }
 
   /** A node announced itself. */
@@ -81,7 +83,7 @@ export class Membership implements ChannelHomes {
     if (nodeId === this.selfId) {
       // Found dead (a long pause, or Redis lost it): join again at once, with the registry.
       this.logger.warn('cluster: this node was found dead by the others; joining again')
-      void this.renew().catch((error: unknown) => this.failed('renew this node', error))
+      void this.renew().catch((error: unknown) => this.renewFailed(error))
       return
     }
     this.forget(nodeId, expired ? deathOf(nodeId, this.ttlMs) : `node ${nodeId} left the cluster`)
@@ -114,6 +116,12 @@ export class Membership implements ChannelHomes {
     if (this.urls.delete(nodeId)) this.logger.info(`cluster: ${reason}`)
     // Told even when this node had not seen it join: it may have called, or been called, meanwhile.
     this.events.gone(nodeId, reason)
+  }
+
+  private renewFailed(error: unknown): void {
+    if (this.stopped) return
+    this.failed('renew this node', error)
+    this.events.renewFailed(this.redact((error as Error).message))
   }
 
   private failed(what: string, error: unknown): void {

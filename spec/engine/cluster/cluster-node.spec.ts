@@ -128,6 +128,42 @@ describe('a cluster node', function () {
     expect(answered).to.equal('back')
   })
 
+  it('fails the cross-node invocations in flight with cluster_unavailable when Redis stops answering, and carries new ones once it answers again', async () => {
+    const [one, two] = await startNodes()
+    const callee = await raw(two.url)
+    await registered(callee, 'far.frozen')
+    await visibleFrom(one.url, 'far.frozen')
+    const caller = await raw(one.url)
+    sendJson(caller.ws, { type: 'invokefunction', invocation_id: 'in-flight', function_id: 'far.frozen', data: null })
+    const invoked = await callee.next('invokefunction')
+    const server = redis as TestRedis
+    server.pause()
+    try {
+      // The result is published into a Redis that does not answer: its caller is told within about one TTL (1 s here), not at its own timeout.
+      sendJson(callee.ws, { type: 'invocationresult', invocation_id: invoked.invocation_id, function_id: 'far.frozen', result: 'lost' })
+      const failed = await caller.next('invocationresult')
+      expect(failed).to.deep.include({ invocation_id: 'in-flight' })
+      expect(failed.error).to.deep.include({ code: 'cluster_unavailable' })
+    } finally {
+      server.resume()
+    }
+    let answering = true
+    const answer = (async () => {
+      while (answering) {
+        const next = await callee.next('invokefunction')
+        sendJson(callee.ws, { type: 'invocationresult', invocation_id: next.invocation_id, function_id: 'far.frozen', result: 'thawed' })
+      }
+    })()
+    const again = await worker(one.url)
+    const answered = await until('a cross-node call answered again', () =>
+      again.trigger({ function_id: 'far.frozen', timeoutMs: 3_000 }).catch((error: { code: string }) => (['cluster_unavailable', 'function_not_found'].includes(error.code) ? undefined : Promise.reject(error))),
+    )
+    expect(answered).to.equal('thawed')
+    answering = false
+    sendJson(caller.ws, { type: 'invokefunction', invocation_id: 'last', function_id: 'far.frozen', data: null })
+    await answer
+  })
+
   it('fails an invocation at once with cluster_unavailable when the node holding the function does not listen', async () => {
     const [one] = await startNodes()
     const prefix = clusterPrefix()
