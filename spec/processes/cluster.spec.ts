@@ -133,7 +133,7 @@ describe('engines in a cluster on one Redis (Redis and each engine their own pro
 
     it('carries the invocations of an official iii-sdk worker across nodes', async () => {
       const peer = spawnTs('spec/fixtures/iii-peer.ts', [c.url, 'official'])
-      processes.unshift(peer)
+      processes.push(peer)
       await peer.waitForLine(/^READY/)
       const onA = await worker(a.url)
       onA.registerFunction('ours.shout', (input: string) => input.toUpperCase())
