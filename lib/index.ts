@@ -44,6 +44,7 @@ export {
   startEngine,
   DEFAULT_ENGINE_PORT,
   DEFAULT_LIMITS,
+  type ClusterOptions,
   type Engine,
   type EngineEvent,
   type EngineLimits,

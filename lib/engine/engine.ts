@@ -10,6 +10,7 @@ import type { EngineState } from './engine-state'
 import { engineStats, type EngineStats } from './engine-stats'
 import { startTimers } from './engine-timers'
 import type { EngineEvent } from './events'
+import type { ClusterOptions } from './cluster/cluster-options'
 import { answerRequests } from './health'
 import { resolveLimits, type EngineLimits } from './limits'
 import { OpenSockets } from './open-sockets'
@@ -43,6 +44,8 @@ export interface EngineOptions extends Partial<EngineLimits> {
   readonly token?: string
   /** Serve wss:// with this certificate and private key (PEM). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
+  /** Join a cluster of engines that share one Redis (see {@link ClusterOptions}). Without it, the engine runs on its own and never loads a Redis client. */
+  readonly cluster?: ClusterOptions
 }
 
 /** A running engine. */
@@ -61,7 +64,10 @@ export interface Engine {
 
 /** Starts an engine: one HTTP server, one port, worker sockets on `/`, channel sockets on `/ws/channels/{id}`. */
 export function startEngine(options: EngineOptions = {}): Promise<Engine> {
-  return startEngineWith(options, localRouting)
+  if (options.cluster === undefined) return startEngineWith(options, localRouting)
+  // Loaded only here, so that an engine on its own never loads the Redis client.
+  const { clusterRouting } = require('./cluster/cluster-routing') as typeof import('./cluster/cluster-routing')
+  return startEngineWith(options, clusterRouting(options.cluster, options.host ?? '127.0.0.1'))
 }
 
 /** Starts an engine whose functions and invocations are routed by what `routing` makes (see {@link EngineRouting}). */
@@ -73,12 +79,14 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const heartbeatMs = options.heartbeatMs ?? 30_000
   const now = () => performance.now()
   const events = new Subject<EngineEvent>()
+  const { start, close: closeRouting, ...routed } = await routing({ limits, logger, now })
+  const leave = () => closeRouting?.() ?? Promise.resolve()
   const state: EngineState = {
     limits,
     logger,
     events,
     channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs),
-    ...routing({ limits, logger, now }),
+    ...routed,
     workers: new Map(),
     sockets: new OpenSockets(logger, events),
   }
@@ -98,11 +106,19 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   } catch (error) {
     timers.stop()
     telemetry.stop()
+    await leave()
     throw error
   }
   const port = (server.http.address() as AddressInfo).port
   logger.info(nativeMasking() ? 'frame masking: native (bufferutil)' : 'frame masking: JavaScript fallback (bufferutil not available; slower)')
   const urlHost = host.includes(':') ? `[${host}]` : host
-  const close = () => (closing ??= shutDown(state, { server, timers, telemetry, stats }))
-  return { url: `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
+  const url = `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`
+  const close = () => (closing ??= shutDown(state, { server, timers, telemetry, stats, leave }))
+  try {
+    await start?.(url)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { url, port, limits, events$: events.asObservable(), stats, close }
 }
