@@ -62,7 +62,7 @@ class Worker implements WorkerClient {
   ) {
     this.logger = options.logger ?? stderrLogger('rx-channels worker')
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
-    this.channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive }
+    this.channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive, readerCredit: options.channelReaderCredit }
     const retryPolicy = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect }
     this.outbox = new Outbox(resolveOutboxLimits(options.outbox))
     this.socket = new WorkerSocket(url, {
