@@ -5,8 +5,8 @@ import { randomBytes } from 'crypto'
 import WebSocket from 'ws'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import { CREDIT_SUBPROTOCOL, MAX_OUTSTANDING_CREDIT } from '../../lib/protocol/credit'
-import type { StreamChannelRef } from '../../lib/protocol/refs'
-import { createRawChannel, nextEvent, openRaw, statsReach, useEngine, type RawFrame, type RawSocket } from '../support/engine'
+import type { ChannelPair, StreamChannelRef } from '../../lib/protocol/refs'
+import { createRawChannel, nextEvent, openRaw, rawWorker, sendJson, statsReach, useEngine, type RawFrame, type RawSocket } from '../support/engine'
 
 /** A raw reader that offers `protocols`, its frames and close recorded from the start, as {@link openRaw} does. */
 function openReader(url: string, ref: StreamChannelRef, protocols: string[] = [CREDIT_SUBPROTOCOL]): Promise<RawSocket> {
@@ -172,6 +172,23 @@ describe('channel reader credit mode', () => {
     writerEnd.ws.close(1000)
     expect((await readerEnd.closed).code).to.equal(1000)
     expect(readerEnd.frames).to.have.length(10)
+  })
+
+  it('still delivers a cleanly ended stream whose frames wait for credit when the worker that created the channel disconnects', async () => {
+    const creator = await rawWorker(context.url)
+    sendJson(creator.ws, { type: 'invokefunction', invocation_id: 'create', function_id: 'engine::channels::create', data: {} })
+    const { writer, reader } = (await creator.next('invocationresult')).result as ChannelPair
+    const readerEnd = await openReader(context.url, reader)
+    const writerEnd = await openRaw(channelUrl(context.url, writer))
+    for (const data of ['a', 'b', 'c']) writerEnd.ws.send(Buffer.from(data))
+    writerEnd.ws.close(1000)
+    expect((await writerEnd.closed).code).to.equal(1000)
+    const gone = nextEvent(context.engine, 'worker_disconnected')
+    creator.ws.close(1000)
+    await gone
+    grant(readerEnd.ws, 3)
+    expect((await readerEnd.closed).code).to.equal(1000)
+    expect(readerEnd.frames.map((frame) => frame.data.toString())).to.deep.equal(['a', 'b', 'c'])
   })
 
   it('closes a credit-mode reader with the abort at once when its writer aborts, frames still waiting for credit dropped', async () => {
