@@ -13,7 +13,7 @@ import type { EngineEvent } from './events'
 import { answerRequests } from './health'
 import { resolveLimits, type EngineLimits } from './limits'
 import { OpenSockets } from './open-sockets'
-import { LOOPBACK_ORIGINS, originPolicy } from './origins'
+import { LOOPBACK_ORIGINS, originGate } from './origins'
 import { createEngineServer, listen } from './server'
 import { shutDown } from './shutdown'
 import { TelemetrySockets } from './telemetry'
@@ -80,9 +80,9 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const logger = options.logger ?? stderrLogger('rx-channels engine')
   const limits = resolveLimits(options)
   if (options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
-  const origins = originPolicy(options.allowedOrigins ?? LOOPBACK_ORIGINS)
   const heartbeatMs = options.heartbeatMs ?? 30_000
   const now = () => performance.now()
+  const origins = originGate(options.allowedOrigins ?? LOOPBACK_ORIGINS, logger, now)
   const events = new Subject<EngineEvent>()
   const state: EngineState = {
     limits,

@@ -3,6 +3,7 @@ import type { Duplex } from 'stream'
 import { RxChannelsError } from '../errors'
 import type { Logger } from '../log'
 import { clip } from '../protocol/decode'
+import { ClientWarnings } from './client-warnings'
 import { refuseUpgrade } from './http'
 
 /**
@@ -12,7 +13,7 @@ import { refuseUpgrade } from './http'
 export const LOOPBACK_ORIGINS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'].flatMap((host) => [`http://${host}:*`, `https://${host}:*`])
 
 /** Allows every origin. */
-export const ANY_ORIGIN = '*'
+const ANY_ORIGIN = '*'
 
 /** `scheme://host`, `scheme://host:port` or `scheme://host:*` (any port, or none). */
 const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d+|:\*)?$/
@@ -38,15 +39,24 @@ export function originPolicy(allowed: readonly string[]): OriginPolicy {
   }
 }
 
+/** Whether an upgrade may go on as far as its `Origin` goes; if not, it has been answered. */
+export type OriginGate = (request: IncomingMessage, socket: Duplex) => boolean
+
 /**
- * Whether an upgrade may go on as far as its `Origin` goes: one without it (not from a browser)
- * always may; a browser page from an origin the policy does not allow is refused with 403 and logged.
+ * The gate of an `allowedOrigins` list (see {@link originPolicy}): an upgrade without an
+ * `Origin` (not from a browser) always passes; one from a page the list does not allow is
+ * refused with 403 and the reason, and logged at most once per window (with how many were
+ * left out), since a page can retry in a loop.
  */
-export function originAccepted(policy: OriginPolicy, request: IncomingMessage, socket: Duplex, logger: Logger): boolean {
-  const origin = request.headers.origin
-  if (origin === undefined || policy(origin)) return true
-  const reason = `origin ${clip(origin, 100)} is not allowed (allowedOrigins)`
-  logger.warn(`refused an upgrade from ${request.socket.remoteAddress}: ${reason}`)
-  refuseUpgrade(socket, 403, reason)
-  return false
+export function originGate(allowed: readonly string[], logger: Logger, now: () => number): OriginGate {
+  const allows = originPolicy(allowed)
+  const warnings = new ClientWarnings(logger, now)
+  return (request, socket) => {
+    const origin = request.headers.origin
+    if (origin === undefined || allows(origin)) return true
+    const reason = `origin ${clip(origin, 100)} is not allowed (allowedOrigins)`
+    warnings.warn('origin', `refused an upgrade from ${request.socket.remoteAddress}: ${reason}`)
+    refuseUpgrade(socket, 403, reason)
+    return false
+  }
 }

@@ -6,7 +6,7 @@ import { acceptWorker } from './accept-worker'
 import { tokenPresented } from './auth'
 import type { EngineState } from './engine-state'
 import { refuseUpgrade } from './http'
-import { originAccepted, type OriginPolicy } from './origins'
+import type { OriginGate } from './origins'
 import { SHUTDOWN_REASON } from './shutdown'
 import { createSocketServers } from './socket-servers'
 import type { TelemetrySockets } from './telemetry'
@@ -15,8 +15,8 @@ export interface UpgradeRouting {
   /** The token worker and telemetry sockets must present, if any. */
   readonly token: string | undefined
   readonly dropChannels: boolean
-  /** Which browser pages may open sockets (`allowedOrigins`). */
-  readonly origins: OriginPolicy
+  /** Refuses upgrades from browser pages that may not open sockets (`allowedOrigins`). */
+  readonly origins: OriginGate
   readonly telemetry: TelemetrySockets
   /** Whether the engine is shutting down: upgrades are then refused with 503. */
   readonly closing: () => boolean
@@ -37,7 +37,7 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
       refuseUpgrade(socket, 503, SHUTDOWN_REASON)
       return
     }
-    if (!originAccepted(routing.origins, request, socket, logger)) return
+    if (!routing.origins(request, socket)) return
     let url: URL
     try {
       url = new URL(request.url ?? '/', 'http://engine')
