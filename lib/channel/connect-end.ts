@@ -19,6 +19,8 @@ export interface ChannelEndSocket {
    * has had written so far, which keepAlive takes as progress.
    */
   opened(ws: WebSocket, connection: Subscription): () => number
+  /** WebSocket subprotocols this end offers. */
+  readonly protocols?: readonly string[]
   /** A frame from the engine. */
   frame?(frame: Frame): void
   /** Its frames and liveness are watched now. */
@@ -50,7 +52,7 @@ export function connectChannelEnd(ref: StreamChannelRef, options: ChannelEndOpti
     end.attached()
   }
   connection.add(
-    openSocket(channelUrl(options.engineUrl, ref), options.connect, WITHOUT_CLOSE_TIMEOUT).subscribe({
+    openSocket(channelUrl(options.engineUrl, ref), { ...options.connect, protocols: end.protocols }, WITHOUT_CLOSE_TIMEOUT).subscribe({
       next: attach,
       error: (error: unknown) => end.refused(channelErrorFrom(error)),
     }),

@@ -5,6 +5,7 @@ import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
 import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
+import { CREDIT_SUBPROTOCOL } from '../protocol/credit'
 import type { StreamChannelRef } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
 import type { ConnectOptions } from '../socket/connect'
@@ -26,6 +27,8 @@ export interface ChannelEndOptions {
   readonly unreadBacklogGraceMs?: number
   /** Pings from this end, and how long the engine may show no progress. */
   readonly keepAlive?: KeepAliveOptions
+  /** Reader: ask the engine for credit mode rather than pausing the socket (see `WorkerOptions.channelReaderCredit`). */
+  readonly readerCredit?: boolean
 }
 
 /** Chunks kept unread before the reader stops reading its socket. */
@@ -67,6 +70,8 @@ export class ChannelReader {
   private readonly unread = new WaterMarks()
   private stallTimer?: NodeJS.Timeout
   private ended = false
+  /** In credit mode: frames granted to the engine and not received yet. */
+  private creditOutstanding?: number
 
   constructor(
     readonly ref: StreamChannelRef,
@@ -112,14 +117,19 @@ export class ChannelReader {
   private connect(): void {
     if (this.connection || this.ended) return
     this.connection = connectChannelEnd(this.ref, this.options, {
+      protocols: this.options.readerCredit ? [CREDIT_SUBPROTOCOL] : undefined,
       opened: (ws) => {
         this.ws = ws
+        if (ws.protocol === CREDIT_SUBPROTOCOL) this.creditOutstanding = 0
         // A reader writes no data: only pongs and its close show the engine it is alive.
         return () => 0
       },
       frame: (frame) => {
+        if (this.creditOutstanding !== undefined) this.creditOutstanding--
         if (frame.binary) this.chunkInbox.push(frame.data)
         else this.messageInbox.push(frame.data.toString('utf8'))
+        // A frame handed straight to a subscriber is no backlog change, yet it used a credit.
+        if (this.creditOutstanding !== undefined) this.pace()
       },
       attached: () => this.pace(),
       closed: (error) => this.finish(error),
@@ -146,9 +156,22 @@ export class ChannelReader {
       chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes,
       chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2,
     )
-    if (turned === 'high') ws.pause()
+    if (this.creditOutstanding !== undefined) this.grantCredit(ws, chunkBacklog)
+    else if (turned === 'high') ws.pause()
     else if (turned === 'low') ws.resume()
     this.watchForStall()
+  }
+
+  /**
+   * Credit mode: keeps what is unread plus what is granted within the read-ahead, granting in
+   * batches of at least half of it (one small message per half window, not one per frame).
+   */
+  private grantCredit(ws: WebSocket, chunkBacklog: number): void {
+    const outstanding = this.creditOutstanding ?? 0
+    const room = HIGH_WATER_FRAMES - chunkBacklog - outstanding
+    if (this.unread.high || room < HIGH_WATER_FRAMES / 2) return
+    this.creditOutstanding = outstanding + room
+    ws.send(JSON.stringify({ type: 'credit', frames: room }))
   }
 
   /** What holds the socket paused with nothing subscribed to read it, if anything. */

@@ -174,7 +174,7 @@ class Worker implements WorkerClient {
 
   /** Channel ends open through the engine connected to now, which may have changed since the last call. */
   private channelOptions(): ChannelEndOptions {
-    return { engineUrl: this.socket.url, connect: { tls: this.options.tls }, keepAlive: this.options.channelKeepAlive }
+    return { engineUrl: this.socket.url, connect: { tls: this.options.tls }, keepAlive: this.options.channelKeepAlive, readerCredit: this.options.channelReaderCredit }
   }
 
   private onConnected(): void {
