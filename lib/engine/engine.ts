@@ -4,6 +4,7 @@ import { Subject, type Observable } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { nativeMasking } from '../socket/native'
+import { ChannelProxies } from './channel-proxies'
 import { ChannelRegistry } from './channels'
 import { localRouting, type EngineRouting, type EngineRoutingFactory } from './engine-routing'
 import type { EngineState } from './engine-state'
@@ -73,12 +74,14 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const heartbeatMs = options.heartbeatMs ?? 30_000
   const now = () => performance.now()
   const events = new Subject<EngineEvent>()
+  const routed = routing({ limits, logger, now })
   const state: EngineState = {
     limits,
     logger,
     events,
-    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs),
-    ...routing({ limits, logger, now }),
+    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, routed.channelHomes?.selfId),
+    proxies: new ChannelProxies(routed.channelHomes, limits, logger, events, heartbeatMs),
+    ...routed,
     workers: new Map(),
     sockets: new OpenSockets(logger, events),
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http'
 import type { Duplex } from 'stream'
 import * as E from 'fp-ts/Either'
+import { channelHome } from '../protocol/channel-id'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { acceptWorker } from './accept-worker'
 import { tokenPresented } from './auth'
@@ -25,7 +26,7 @@ export interface UpgradeRouting {
  * any). Anything else, or a refused upgrade, is answered with a plain HTTP error.
  */
 export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { logger, channels, sockets } = state
+  const { logger, channels, proxies, sockets } = state
   const servers = createSocketServers(state.limits)
   return (request, socket, head) => {
     socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
@@ -47,6 +48,11 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
         return
       }
       const { channelId, key, direction } = parsed.right
+      const homeElsewhere = proxies.homeElsewhere(channelHome(channelId))
+      if (homeElsewhere !== undefined) {
+        proxies.proxy(request, socket, head, parsed.right, homeElsewhere, (ws) => sockets.track(ws, 'channel'))
+        return
+      }
       const outcome = channels.authorize(channelId, direction, key)
       if (!outcome.ok) {
         refuseUpgrade(socket, outcome.status, outcome.reason)

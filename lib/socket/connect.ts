@@ -51,13 +51,14 @@ const ignoreError = (): void => undefined
  * {@link UpgradeRefusedError} (carrying the status and the server's reason), or one coded by
  * what failed (refused, DNS, TLS, a bad URL) with Node's error as `cause`. It does not
  * complete, so the subscription can own what is set up on the open socket.
- * Unsubscribing before it opens aborts the handshake. `wsOptions` go to ws as they are.
+ * Unsubscribing before it opens aborts the handshake. `wsOptions` go to ws as they are, and
+ * `protocols` are the subprotocols offered (`ws.protocol` says which one the server chose).
  */
-export function openSocket(url: string, options: ConnectOptions = {}, wsOptions: object = {}): Observable<WebSocket> {
+export function openSocket(url: string, options: ConnectOptions = {}, wsOptions: object = {}, protocols: readonly string[] = []): Observable<WebSocket> {
   return new Observable<WebSocket>((subscriber) => {
     let ws: WebSocket
     try {
-      ws = new WebSocket(url, {
+      ws = new WebSocket(url, [...protocols], {
         headers: options.headers,
         handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
         perMessageDeflate: false,

@@ -1,0 +1,152 @@
+import type { IncomingMessage } from 'http'
+import type { Socket } from 'net'
+import type { Duplex } from 'stream'
+import type WebSocket from 'ws'
+import { WebSocketServer } from 'ws'
+import type { Observer } from 'rxjs'
+import type { Logger } from '../log'
+import { channelUrl, type ChannelRequest } from '../protocol/channel-url'
+import { openSocket, UpgradeRefusedError } from '../socket/connect'
+import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
+import { socketClassWithReasons } from '../socket/close-reasons'
+import { ChannelHeartbeat } from './channel-heartbeat'
+import type { ChannelHomes } from './channel-homes'
+import { ChannelProxy } from './channel-proxy'
+import type { EngineEvent } from './events'
+import { refuseUpgrade } from './http'
+import type { EngineLimits } from './limits'
+import { shortId } from './log-words'
+
+/** A subprotocol name is an RFC 7230 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/**
+ * The channel ends this node proxies to the nodes their channels live on (see
+ * {@link ChannelProxy}). An upgrade for a channel of another node is completed only once that
+ * node has accepted the same end, key and direction, with the subprotocol it chose; a refusal
+ * there is passed on with its HTTP status and reason, so every refusal holds across the hop.
+ */
+export class ChannelProxies {
+  private readonly proxies = new Set<ChannelProxy>()
+  private readonly heartbeat: ChannelHeartbeat
+  /** The subprotocol the home node chose, by the client's request, for the server to echo. */
+  private readonly chosenProtocols = new WeakMap<IncomingMessage, string>()
+  private readonly server: WebSocketServer
+
+  constructor(
+    private readonly homes: ChannelHomes | undefined,
+    private readonly limits: Pick<EngineLimits, 'maxFrameBytes' | 'upgradeTimeoutMs' | 'maxProxyBytesPerEnd'>,
+    private readonly logger: Logger,
+    private readonly events: Observer<EngineEvent>,
+    heartbeatMs: number,
+  ) {
+    this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
+    this.server = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.maxFrameBytes,
+      perMessageDeflate: false,
+      ...WITHOUT_CLOSE_TIMEOUT,
+      WebSocket: socketClassWithReasons('maxFrameBytes', limits.maxFrameBytes),
+      handleProtocols: (_offered, request) => this.chosenProtocols.get(request) || false,
+    })
+  }
+
+  get size(): number {
+    return this.proxies.size
+  }
+
+  /** Bytes held for proxied ends right now, both directions. */
+  get heldBytes(): number {
+    let held = 0
+    for (const proxy of this.proxies) held += proxy.heldBytes
+    return held
+  }
+
+  /** The node to proxy a channel to, or undefined when it lives here (or this engine is on its own). */
+  homeElsewhere(home: string | undefined): string | undefined {
+    return this.homes !== undefined && home !== undefined && home !== this.homes.selfId ? home : undefined
+  }
+
+  /**
+   * Proxies an upgrade for a channel of node `homeId`. A home that is no member (any more) is
+   * answered 404 (its channels went with it); one that cannot be reached within
+   * `upgradeTimeoutMs`, 502. `accepted` hears of the client's socket once it is open.
+   */
+  proxy(request: IncomingMessage, socket: Duplex, head: Buffer, channel: ChannelRequest, homeId: string, accepted: (ws: WebSocket) => void): void {
+    const homeUrl = this.homes?.urlOf(homeId)
+    if (homeUrl === undefined) {
+      refuseUpgrade(socket, 404, `unknown or expired channel: its home node ${homeId} is gone`)
+      return
+    }
+    const offered = offeredProtocols(request)
+    if (offered === undefined) {
+      refuseUpgrade(socket, 400, 'invalid Sec-WebSocket-Protocol header')
+      return
+    }
+    const url = channelUrl(homeUrl, { channel_id: channel.channelId, access_key: channel.key, direction: channel.direction })
+    const options = { handshakeTimeoutMs: this.limits.upgradeTimeoutMs }
+    const wsOptions = { ...WITHOUT_CLOSE_TIMEOUT, maxPayload: this.limits.maxFrameBytes }
+    const upstream = openSocket(url, options, wsOptions, offered).subscribe({
+      next: (home) => {
+        socket.off('close', abandon)
+        if (socket.destroyed) {
+          home.terminate()
+          return
+        }
+        this.chosenProtocols.set(request, home.protocol)
+        this.server.handleUpgrade(request, socket, head, (client) => {
+          this.attach(channel.channelId, homeId, client, request.socket, home)
+          accepted(client)
+        })
+      },
+      error: (error: unknown) => {
+        socket.off('close', abandon)
+        if (error instanceof UpgradeRefusedError) {
+          refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})
+        } else {
+          this.logger.warn(`channel ${shortId(channel.channelId)}: home node ${homeId} unreachable: ${(error as Error).message}`)
+          refuseUpgrade(socket, 502, `channel home node ${homeId} unreachable`)
+        }
+      },
+    })
+    // A client that leaves during the hop's handshake takes it with it.
+    const abandon = () => upstream.unsubscribe()
+    socket.once('close', abandon)
+  }
+
+  /** Pings every home socket and ends the proxied ends of homes that left the cluster; run twice per `heartbeatMs`. */
+  keepHomesAlive(): void {
+    for (const proxy of this.proxies) {
+      if (this.homes?.urlOf(proxy.homeId) === undefined) proxy.homeLost()
+      else proxy.keepHomeAlive()
+    }
+  }
+
+  /** Judges every client socket of a proxied end; run every `heartbeatMs`. */
+  beat(): void {
+    this.heartbeat.beat()
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const proxy of this.proxies) proxy.close(code, reason)
+  }
+
+  private attach(channelId: string, homeId: string, client: WebSocket, clientSocket: Socket, home: WebSocket): void {
+    const context = { heartbeat: this.heartbeat, maxBytes: this.limits.maxProxyBytesPerEnd }
+    const proxy = new ChannelProxy(channelId, homeId, client, clientSocket, home, context, () => {
+      this.proxies.delete(proxy)
+      this.events.next({ type: 'proxy_finished', channel_id: channelId, home_node: homeId })
+    })
+    this.proxies.add(proxy)
+    this.events.next({ type: 'end_proxied', channel_id: channelId, home_node: homeId })
+  }
+}
+
+/** The subprotocols the client offered, or undefined if the header is malformed (ws would refuse it the same way). */
+function offeredProtocols(request: IncomingMessage): string[] | undefined {
+  const header = request.headers['sec-websocket-protocol']
+  if (header === undefined) return []
+  const names = header.split(',').map((name) => name.trim())
+  const valid = names.every((name) => TOKEN.test(name)) && new Set(names).size === names.length
+  return valid ? names : undefined
+}
