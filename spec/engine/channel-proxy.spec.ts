@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { createHash, randomUUID } from 'crypto'
 import { lastValueFrom, toArray } from 'rxjs'
+import WebSocket from 'ws'
 import { openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import type { StreamChannelRef } from '../../lib/protocol/refs'
@@ -10,6 +11,11 @@ import { produceRandom, type Transfer } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
 const MiB = 1024 * 1024
+const TTL_MS = 150
+const HEARTBEAT_MS = 100
+
+/** Resolves with `ws` once open. */
+const opened = (ws: WebSocket) => new Promise<WebSocket>((resolve, reject) => ws.once('open', () => resolve(ws)).once('error', reject))
 
 /** Reads a channel to its end: the bytes' hash and count, and every text message in order. */
 async function digest(reader: ChannelReader): Promise<Transfer> {
@@ -78,6 +84,97 @@ describe('channels across engines: an end that reaches another node is proxied t
     expect(await refusal(channelUrl(url('B'), { ...reader, channel_id: `Z.${randomUUID()}` }))).to.deep.equal({
       status: 404,
       body: 'unknown or expired channel: its home node Z is gone',
+    })
+  })
+
+  it('passes a writer abort across both hops: the reader gets 1011 and the reason the home gives a direct reader', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('C', reader)
+    const writerEnd = await end('B', writer)
+    writerEnd.ws.send(Buffer.from('partial'))
+    writerEnd.ws.close(4000, 'disk full')
+    expect(await readerEnd.closed).to.deep.equal({ code: 1011, reason: 'writer aborted: disk full' })
+    expect(readerEnd.frames.map((frame) => frame.data.toString())).to.deep.equal(['partial'])
+  })
+
+  it('passes a writer that drops (no close frame) on as a dropped writer: the reader gets 1011, never a clean end', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('C', reader)
+    const writerEnd = await end('B', writer)
+    writerEnd.ws.send(Buffer.from('partial'), () => writerEnd.ws.terminate())
+    expect(await readerEnd.closed).to.deep.equal({ code: 1011, reason: 'writer disconnected mid-stream' })
+  })
+
+  it('closes a proxied writer that sends a frame over maxFrameBytes with 1009, and its reader as the home would: 1011 and the reason', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('C', reader)
+    const writerEnd = await end('B', writer)
+    writerEnd.ws.send(Buffer.alloc(cluster.engines.B.limits.maxFrameBytes + 1))
+    expect(await writerEnd.closed).to.deep.equal({ code: 1009, reason: 'message over the 1048576-byte limit (maxFrameBytes)' })
+    expect(await readerEnd.closed).to.deep.equal({ code: 1011, reason: "writer aborted: it sent a frame over the engine's size limit (maxFrameBytes)" })
+  })
+
+  it('tells a proxied writer with 4410 when a proxied reader leaves first', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('C', reader)
+    const writerEnd = await end('B', writer)
+    readerEnd.ws.close(1000)
+    expect(await writerEnd.closed).to.deep.equal({ code: 4410, reason: 'reader closed the channel' })
+  })
+
+  it('ends a proxied reader with 1000 after the last frame, text and binary in order', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('C', reader)
+    const writerEnd = await end('B', writer)
+    writerEnd.ws.send(Buffer.from('one'))
+    writerEnd.ws.send('two')
+    writerEnd.ws.send(Buffer.from('three'))
+    writerEnd.ws.close(1000)
+    expect((await readerEnd.closed).code).to.equal(1000)
+    expect(readerEnd.frames.map((frame) => `${frame.binary ? 'bin' : 'txt'}:${frame.data}`)).to.deep.equal(['bin:one', 'txt:two', 'bin:three'])
+  })
+
+  it('echoes the subprotocol the home node chose across the hop, and none when none was offered', async () => {
+    const { reader, writer } = await createRawChannel(url('A'))
+    const offered = await opened(new WebSocket(channelUrl(url('B'), reader), ['rx-channels.credit.v1', 'other']))
+    expect(offered.protocol).to.equal('rx-channels.credit.v1')
+    const plain = await end('B', writer)
+    expect(plain.ws.protocol).to.equal('')
+    plain.ws.close(1000)
+    expect((await new Promise<number>((resolve) => offered.once('close', resolve)))).to.equal(1000)
+  })
+
+  it('closes proxied ends with 1001 when the home node shuts down', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('C', reader)
+    const writerEnd = await end('B', writer)
+    await cluster.engines.A.close()
+    expect(await readerEnd.closed).to.deep.equal({ code: 1001, reason: 'engine shutting down' })
+    expect(await writerEnd.closed).to.deep.equal({ code: 1001, reason: 'engine shutting down' })
+  })
+
+  describe(`with a heartbeat of ${HEARTBEAT_MS} ms`, () => {
+    const quick = useStaticCluster(['A', 'B', 'C'], () => ({ heartbeatMs: HEARTBEAT_MS }))
+
+    it('fails proxied ends with 1011 naming the home node once it leaves the cluster', async () => {
+      const { writer, reader } = await createRawChannel(quick.engines.A.url)
+      const readerEnd = await openRaw(channelUrl(quick.engines.C.url, reader))
+      const writerEnd = await openRaw(channelUrl(quick.engines.B.url, writer))
+      quick.members.delete('A')
+      const lost = { code: 1011, reason: 'channel home node A lost' }
+      expect(await readerEnd.closed).to.deep.equal(lost)
+      expect(await writerEnd.closed).to.deep.equal(lost)
+    })
+  })
+
+  describe(`with a channel TTL of ${TTL_MS} ms on the home node`, () => {
+    const short = useStaticCluster(['A', 'B'], (node) => (node === 'A' ? { channelTtlMs: TTL_MS } : {}))
+
+    it('closes a proxied writer whose reader never connected with 4408 and the reason of the home node', async () => {
+      const { writer, reader } = await createRawChannel(short.engines.A.url)
+      const writerEnd = await openRaw(channelUrl(short.engines.B.url, writer))
+      expect(await writerEnd.closed).to.deep.equal({ code: 4408, reason: `channel expired: the reader never connected within ${TTL_MS} ms` })
+      expect(await refusal(channelUrl(short.engines.B.url, reader))).to.deep.equal({ status: 404, body: 'unknown or expired channel' })
     })
   })
 })
