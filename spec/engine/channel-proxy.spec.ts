@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { createHash, randomUUID } from 'crypto'
+import { createHash, randomBytes, randomUUID } from 'crypto'
 import { lastValueFrom, toArray } from 'rxjs'
 import WebSocket from 'ws'
 import { openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
@@ -13,6 +13,7 @@ import { useWorkers } from '../support/workers'
 const MiB = 1024 * 1024
 const TTL_MS = 150
 const HEARTBEAT_MS = 100
+const PROXY_BYTES = 256 * 1024
 
 /** Resolves with `ws` once open. */
 const opened = (ws: WebSocket) => new Promise<WebSocket>((resolve, reject) => ws.once('open', () => resolve(ws)).once('error', reject))
@@ -164,6 +165,56 @@ describe('channels across engines: an end that reaches another node is proxied t
       const lost = { code: 1011, reason: 'channel home node A lost' }
       expect(await readerEnd.closed).to.deep.equal(lost)
       expect(await writerEnd.closed).to.deep.equal(lost)
+    })
+  })
+
+  describe(`a slow reader across the hop (proxies hold at most ${PROXY_BYTES / 1024} KiB per direction)`, () => {
+    const bounded = useStaticCluster(['A', 'B', 'C'], (node) => (node === 'A' ? { maxHeldBytesPerChannel: MiB } : { maxProxyBytesPerEnd: PROXY_BYTES }))
+
+    it('pushes back to the writer on B through A while the reader on C does not read, with bytes held at each proxy bounded, then delivers everything', async () => {
+      const { engines } = bounded
+      const creator = await worker(engines.A.url)
+      const { writerRef, readerRef } = await creator.createChannel()
+      const readerEnd = await openRaw(channelUrl(engines.C.url, readerRef))
+      readerEnd.ws.pause()
+      const writer = openChannelEnd(writerRef, { engineUrl: engines.B.url }) as ChannelWriter
+      const homePaused = nextEvent(engines.A, 'writer_paused', (event) => event.channel_id === writerRef.channel_id)
+      let peak = 0
+      const sample = () => {
+        const held = ['B', 'C'].map((node) => engines[node].stats().proxiedBytes)
+        peak = Math.max(peak, ...held)
+        return held
+      }
+      // Both proxies have stopped reading the side that sends: each holds its bound.
+      const saturated = new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (sample().every((held) => held >= PROXY_BYTES)) {
+            clearInterval(poll)
+            resolve()
+          }
+        }, 5)
+      })
+      const sent = createHash('sha256')
+      let sentBytes = 0
+      let stop = false
+      void saturated.then(() => (stop = true))
+      while (!stop) {
+        const chunk = randomBytes(64 * 1024)
+        sent.update(chunk)
+        sentBytes += chunk.length
+        if (!writer.stream.write(chunk)) await Promise.race([new Promise((resolve) => writer.stream.once('drain', resolve)), saturated])
+      }
+      await homePaused
+      sample()
+      expect(peak).to.be.at.most(PROXY_BYTES + 128 * 1024)
+      const writerDone = new Promise<void>((resolve) => writer.stream.end(resolve))
+      readerEnd.ws.resume()
+      expect((await readerEnd.closed).code).to.equal(1000)
+      await writerDone
+      const received = createHash('sha256')
+      for (const frame of readerEnd.frames) received.update(frame.data)
+      expect(readerEnd.frames.reduce((total, frame) => total + frame.data.length, 0)).to.equal(sentBytes)
+      expect(received.digest('hex')).to.equal(sent.digest('hex'))
     })
   })
 
