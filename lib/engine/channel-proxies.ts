@@ -3,7 +3,7 @@ import type { Socket } from 'net'
 import type { Duplex } from 'stream'
 import type WebSocket from 'ws'
 import { WebSocketServer } from 'ws'
-import type { Observer } from 'rxjs'
+import type { Observer, Subscription } from 'rxjs'
 import type { Logger } from '../log'
 import { channelUrl, type ChannelRequest } from '../protocol/channel-url'
 import { openSocket, UpgradeRefusedError } from '../socket/connect'
@@ -32,6 +32,10 @@ export class ChannelProxies {
   /** The subprotocol the home node chose, by the client's request, for the server to echo. */
   private readonly chosenProtocols = new WeakMap<IncomingMessage, string>()
   private readonly server: WebSocketServer
+  /** Who waits for a proxied end to finish (the shutdown). */
+  private readonly onceFinished = new Map<ChannelProxy, () => void>()
+  /** Upgrades waiting for their home node's answer, each with how to refuse it. */
+  private readonly pending = new Set<(status: number, reason: string) => void>()
 
   constructor(
     private readonly homes: ChannelHomes | undefined,
@@ -86,21 +90,41 @@ export class ChannelProxies {
     const url = channelUrl(homeUrl, { channel_id: channel.channelId, access_key: channel.key, direction: channel.direction })
     const options = { handshakeTimeoutMs: this.limits.upgradeTimeoutMs }
     const wsOptions = { ...WITHOUT_CLOSE_TIMEOUT, maxPayload: this.limits.maxFrameBytes }
-    const upstream = openSocket(url, options, wsOptions, offered).subscribe({
+    // A client that leaves during the hop's handshake takes it with it; so does a shutdown.
+    let upstream: Subscription | undefined
+    const abandon = () => {
+      this.pending.delete(refuse)
+      upstream?.unsubscribe()
+    }
+    const refuse = (status: number, reason: string) => {
+      abandon()
+      refuseUpgrade(socket, status, reason)
+    }
+    const settled = () => {
+      this.pending.delete(refuse)
+      socket.off('close', abandon)
+    }
+    this.pending.add(refuse)
+    socket.once('close', abandon)
+    upstream = openSocket(url, options, wsOptions, offered).subscribe({
       next: (home) => {
-        socket.off('close', abandon)
+        settled()
         if (socket.destroyed) {
           home.terminate()
           return
         }
         this.chosenProtocols.set(request, home.protocol)
+        let attached = false
         this.server.handleUpgrade(request, socket, head, (client) => {
+          attached = true
           this.attach(channel.channelId, homeId, client, request.socket, home)
           accepted(client)
         })
+        // ws answers a malformed upgrade itself (400) without calling back, at once.
+        if (!attached) home.terminate()
       },
       error: (error: unknown) => {
-        socket.off('close', abandon)
+        settled()
         if (error instanceof UpgradeRefusedError) {
           refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})
         } else {
@@ -109,9 +133,6 @@ export class ChannelProxies {
         }
       },
     })
-    // A client that leaves during the hop's handshake takes it with it.
-    const abandon = () => upstream.unsubscribe()
-    socket.once('close', abandon)
   }
 
   /** Pings every home socket and ends the proxied ends of homes that left the cluster; run twice per `heartbeatMs`. */
@@ -127,14 +148,22 @@ export class ChannelProxies {
     this.heartbeat.beat()
   }
 
-  closeAll(code: number, reason: string): void {
+  /** Closes both sockets of every proxied end and waits for them, terminating stragglers after `graceMs`. */
+  async closeAll(code: number, reason: string, graceMs: number): Promise<void> {
+    for (const refuse of [...this.pending]) refuse(503, reason)
+    const finished = [...this.proxies].map((proxy) => new Promise<void>((resolve) => this.onceFinished.set(proxy, resolve)))
     for (const proxy of this.proxies) proxy.close(code, reason)
+    const timer = setTimeout(() => this.proxies.forEach((proxy) => proxy.terminate()), graceMs)
+    await Promise.all(finished)
+    clearTimeout(timer)
   }
 
   private attach(channelId: string, homeId: string, client: WebSocket, clientSocket: Socket, home: WebSocket): void {
     const context = { heartbeat: this.heartbeat, maxBytes: this.limits.maxProxyBytesPerEnd }
     const proxy = new ChannelProxy(channelId, homeId, client, clientSocket, home, context, () => {
       this.proxies.delete(proxy)
+      this.onceFinished.get(proxy)?.()
+      this.onceFinished.delete(proxy)
       this.events.next({ type: 'proxy_finished', channel_id: channelId, home_node: homeId })
     })
     this.proxies.add(proxy)

@@ -79,6 +79,12 @@ export class ChannelProxy {
     closeSocket(this.home, code, reason)
   }
 
+  /** Drops both connections without a closing handshake. */
+  terminate(): void {
+    this.client.terminate()
+    this.home.terminate()
+  }
+
   private pipe(leg: Leg, onClose: (error?: SocketClosedError) => void): void {
     this.subscriptions.add(
       socketFrames(leg.source).subscribe({

@@ -88,6 +88,15 @@ describe('channels across engines: an end that reaches another node is proxied t
     })
   })
 
+  it('refuses a channel whose home node cannot be reached with 502 and a reason naming the node', async () => {
+    const { reader } = await createRawChannel(url('A'))
+    cluster.members.set('D', 'ws://127.0.0.1:1')
+    expect(await refusal(channelUrl(url('B'), { ...reader, channel_id: `D.${randomUUID()}` }))).to.deep.equal({
+      status: 502,
+      body: 'channel home node D unreachable',
+    })
+  })
+
   it('passes a writer abort across both hops: the reader gets 1011 and the reason the home gives a direct reader', async () => {
     const { writer, reader } = await createRawChannel(url('A'))
     const readerEnd = await end('C', reader)
@@ -152,6 +161,15 @@ describe('channels across engines: an end that reaches another node is proxied t
     await cluster.engines.A.close()
     expect(await readerEnd.closed).to.deep.equal({ code: 1001, reason: 'engine shutting down' })
     expect(await writerEnd.closed).to.deep.equal({ code: 1001, reason: 'engine shutting down' })
+  })
+
+  it('closes its proxied ends with 1001 when the proxying node shuts down, and the home ends the channel as for an aborted writer', async () => {
+    const { writer, reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('A', reader)
+    const writerEnd = await end('B', writer)
+    await cluster.engines.B.close()
+    expect(await writerEnd.closed).to.deep.equal({ code: 1001, reason: 'engine shutting down' })
+    expect(await readerEnd.closed).to.deep.equal({ code: 1011, reason: 'writer aborted: engine shutting down' })
   })
 
   describe(`with a heartbeat of ${HEARTBEAT_MS} ms`, () => {

@@ -1,0 +1,57 @@
+import { expect } from 'chai'
+import { lastValueFrom, tap, toArray } from 'rxjs'
+import { ChannelError, openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
+import { spawnTs, type TsProcess } from '../../demos/support/processes'
+import { useStaticCluster } from '../support/static-cluster'
+import { useWorkers } from '../support/workers'
+
+describe('a channel home node killed mid-stream (home engine its own OS process, proxies in this one)', () => {
+  const cluster = useStaticCluster(['B', 'C'])
+  const worker = useWorkers()
+  let home: TsProcess
+
+  beforeEach(async () => {
+    home = spawnTs('spec/fixtures/homed-engine.ts', ['A'])
+    const [, url] = await home.waitForLine(/^LISTENING (\S+)/)
+    cluster.members.set('A', url)
+  })
+
+  afterEach(async () => {
+    home.kill('SIGKILL')
+    await home.exited
+  })
+
+  it('fails the proxied writer on B and the proxied reader on C with 1011 naming the lost home, never a clean end', async () => {
+    const creator = await worker(cluster.members.get('A') as string)
+    const { writerRef, readerRef } = await creator.createChannel()
+    const writer = openChannelEnd(writerRef, { engineUrl: cluster.engines.B.url }) as ChannelWriter
+    const reader = openChannelEnd(readerRef, { engineUrl: cluster.engines.C.url }) as ChannelReader
+    let streaming!: () => void
+    const firstChunk = new Promise<void>((resolve) => (streaming = resolve))
+    const read = lastValueFrom(reader.chunks$.pipe(tap(() => streaming()), toArray())).then(
+      (chunks) => `completed after ${chunks.length} chunks`,
+      (error: ChannelError) => error,
+    )
+    const written = lastValueFrom(writer.closed$).then(
+      () => 'completed',
+      (error: ChannelError) => error,
+    )
+    // Written until the writer fails: the home dies while bytes are in flight.
+    const writing = (async () => {
+      const chunk = Buffer.alloc(64 * 1024, 7)
+      while (!writer.stream.destroyed && !writer.stream.writableEnded) {
+        if (!writer.stream.write(chunk)) await Promise.race([new Promise((resolve) => writer.stream.once('drain', resolve)), written])
+      }
+    })()
+    writer.stream.on('error', () => undefined)
+    await firstChunk
+    home.kill('SIGKILL')
+    for (const error of [await read, await written]) {
+      expect(error).to.be.instanceOf(ChannelError)
+      expect(error).to.include({ code: 'writer_aborted' })
+      expect((error as ChannelError).details.closeCode).to.equal(1011)
+      expect((error as ChannelError).message).to.contain('channel home node A lost')
+    }
+    await writing
+  })
+})
