@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { createHash, randomBytes, randomUUID } from 'crypto'
-import { lastValueFrom, toArray } from 'rxjs'
+import { lastValueFrom, reduce, Subject, toArray } from 'rxjs'
 import WebSocket from 'ws'
 import { openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
 import { channelUrl } from '../../lib/protocol/channel-url'
@@ -174,6 +174,38 @@ describe('channels across engines: an end that reaches another node is proxied t
 
   describe(`with a heartbeat of ${HEARTBEAT_MS} ms`, () => {
     const quick = useStaticCluster(['A', 'B', 'C'], () => ({ heartbeatMs: HEARTBEAT_MS }))
+
+    it('drops a proxied reader that is dead (answers no ping, takes no byte): the home closes the writer with 4410', async () => {
+      const { writer, reader } = await createRawChannel(quick.engines.A.url)
+      const readerEnd = await openRaw(channelUrl(quick.engines.C.url, reader))
+      readerEnd.ws.pause()
+      const writerEnd = await openRaw(channelUrl(quick.engines.A.url, writer))
+      for (let index = 0; index < 64; index++) writerEnd.ws.send(Buffer.alloc(64 * 1024, index))
+      const closed = await writerEnd.closed
+      expect(closed.code).to.equal(4410)
+      expect(closed.reason).to.match(/^reader disconnected/)
+      await statsReach(quick.engines.C, (stats) => stats.proxiedEnds === 0)
+    })
+
+    it('keeps a proxied SDK reader that paused its own socket alive on both nodes, however many heartbeats pass, and it then reads everything', async () => {
+      const creator = await worker(quick.engines.A.url)
+      const { writer, readerRef, writerRef } = await creator.createChannel()
+      const reader = openChannelEnd(readerRef, { engineUrl: quick.engines.C.url, keepAlive: { pingIntervalMs: HEARTBEAT_MS / 3 } }) as ChannelReader
+      const demand = new Subject<number>()
+      const received = lastValueFrom(reader.flow.pull(demand).pipe(reduce((bytes, chunk) => bytes + chunk.length, 0)))
+      const paused = nextEvent(quick.engines.A, 'writer_paused', (event) => event.channel_id === writerRef.channel_id)
+      const total = 200
+      for (let index = 0; index < total; index++) writer.write(Buffer.alloc(64 * 1024, index))
+      writer.close()
+      await paused
+      // Surviving this many windows of both heartbeats without reading is the behaviour under test.
+      await new Promise((resolve) => setTimeout(resolve, 6 * HEARTBEAT_MS))
+      expect(quick.engines.A.stats().channels).to.equal(1)
+      expect(quick.engines.C.stats().proxiedEnds).to.equal(1)
+      demand.next(Number.MAX_SAFE_INTEGER)
+      expect(await received).to.equal(total * 64 * 1024)
+      await lastValueFrom(writer.closed$, { defaultValue: undefined })
+    })
 
     it('fails proxied ends with 1011 naming the home node once it leaves the cluster', async () => {
       const { writer, reader } = await createRawChannel(quick.engines.A.url)
