@@ -12,6 +12,7 @@ import { socketClassWithReasons } from '../socket/close-reasons'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import type { ChannelHomes } from './channel-homes'
 import { ChannelProxy } from './channel-proxy'
+import type { ConnectionLimiter } from './connection-limiter'
 import type { EngineEvent } from './events'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
@@ -40,6 +41,7 @@ export class ChannelProxies {
   constructor(
     private readonly homes: ChannelHomes | undefined,
     private readonly limits: Pick<EngineLimits, 'maxFrameBytes' | 'upgradeTimeoutMs' | 'maxProxyBytesPerEnd'>,
+    private readonly connections: ConnectionLimiter,
     private readonly logger: Logger,
     private readonly events: Observer<EngineEvent>,
     heartbeatMs: number,
@@ -87,6 +89,12 @@ export class ChannelProxies {
       refuseUpgrade(socket, 400, 'invalid Sec-WebSocket-Protocol header')
       return
     }
+    // The hop to the home is a connection too: counted against maxConnections until it closes.
+    const release = this.connections.reserveOutbound()
+    if (typeof release !== 'function') {
+      refuseUpgrade(socket, release.status, release.reason, { 'Retry-After': '1' })
+      return
+    }
     const url = channelUrl(homeUrl, { channel_id: channel.channelId, access_key: channel.key, direction: channel.direction })
     const options = { handshakeTimeoutMs: this.limits.upgradeTimeoutMs }
     const wsOptions = { ...WITHOUT_CLOSE_TIMEOUT, maxPayload: this.limits.maxFrameBytes }
@@ -95,6 +103,7 @@ export class ChannelProxies {
     const abandon = () => {
       this.pending.delete(refuse)
       upstream?.unsubscribe()
+      release()
     }
     const refuse = (status: number, reason: string) => {
       abandon()
@@ -109,6 +118,7 @@ export class ChannelProxies {
     upstream = openSocket(url, options, wsOptions, offered).subscribe({
       next: (home) => {
         settled()
+        home.once('close', release)
         if (socket.destroyed) {
           home.terminate()
           return
@@ -125,6 +135,7 @@ export class ChannelProxies {
       },
       error: (error: unknown) => {
         settled()
+        release()
         if (error instanceof UpgradeRefusedError) {
           refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})
         } else {

@@ -20,7 +20,7 @@ export interface EngineStats {
   /** Invocations refused since the engine started because their callee was backed up (`worker_backed_up`). */
   readonly shedInvocations: number
   readonly sockets: number
-  /** Open TCP connections the engine admitted, upgraded or not yet (what `maxConnections` counts). */
+  /** Open TCP connections the engine admitted, upgraded or not yet, and those it opened to proxy channel ends (what `maxConnections` counts). */
   readonly connections: number
 }
 

@@ -6,6 +6,7 @@ import { stderrLogger, type Logger } from '../log'
 import { nativeMasking } from '../socket/native'
 import { ChannelProxies } from './channel-proxies'
 import { ChannelRegistry } from './channels'
+import { ConnectionLimiter } from './connection-limiter'
 import { localRouting, type EngineRouting, type EngineRoutingFactory } from './engine-routing'
 import type { EngineState } from './engine-state'
 import { engineStats, type EngineStats } from './engine-stats'
@@ -75,12 +76,13 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const now = () => performance.now()
   const events = new Subject<EngineEvent>()
   const routed = routing({ limits, logger, now })
+  const limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerAddress)
   const state: EngineState = {
     limits,
     logger,
     events,
     channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, routed.channelHomes?.selfId),
-    proxies: new ChannelProxies(routed.channelHomes, limits, logger, events, heartbeatMs),
+    proxies: new ChannelProxies(routed.channelHomes, limits, limiter, logger, events, heartbeatMs),
     ...routed,
     workers: new Map(),
     sockets: new OpenSockets(logger, events),
@@ -94,7 +96,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     closing: () => closing !== undefined,
   })
   const stats = () => engineStats(state, server)
-  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade })
+  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade, limiter })
   const timers = startTimers(state, heartbeatMs)
   try {
     await listen(server.http, options.port ?? DEFAULT_ENGINE_PORT, host, logger)

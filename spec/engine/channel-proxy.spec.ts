@@ -268,6 +268,26 @@ describe('channels across engines: an end that reaches another node is proxied t
     })
   })
 
+  it('counts the hop to the home as a connection of the proxying node, until it closes', async () => {
+    const { reader } = await createRawChannel(url('A'))
+    const readerEnd = await end('B', reader)
+    expect(cluster.engines.B.stats()).to.include({ proxiedEnds: 1, connections: 2 })
+    readerEnd.ws.close(1000)
+    await statsReach(cluster.engines.B, (stats) => stats.proxiedEnds === 0 && stats.connections === 0)
+  })
+
+  describe('a proxying node at maxConnections 1', () => {
+    const full = useStaticCluster(['A', 'B'], (node) => (node === 'B' ? { maxConnections: 1 } : {}))
+
+    it('refuses an end it would proxy with 503: the hop to the home would pass its connection limit', async () => {
+      const { reader } = await createRawChannel(full.engines.A.url)
+      expect(await refusal(channelUrl(full.engines.B.url, reader))).to.deep.equal({
+        status: 503,
+        body: 'engine at its connection limit (maxConnections 1); retry later',
+      })
+    })
+  })
+
   describe(`with a channel TTL of ${TTL_MS} ms on the home node`, () => {
     const short = useStaticCluster(['A', 'B'], (node) => (node === 'A' ? { channelTtlMs: TTL_MS } : {}))
 
