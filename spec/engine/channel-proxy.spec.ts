@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { createHash, randomBytes, randomUUID } from 'crypto'
 import { lastValueFrom, reduce, Subject, toArray } from 'rxjs'
+import { createServer, type AddressInfo, type Server, type Socket } from 'net'
 import WebSocket from 'ws'
 import { openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
 import { channelUrl } from '../../lib/protocol/channel-url'
@@ -14,6 +15,7 @@ const MiB = 1024 * 1024
 const TTL_MS = 150
 const HEARTBEAT_MS = 100
 const KEEP_ALIVE_HEARTBEAT_MS = 300
+const UPGRADE_TIMEOUT_MS = 200
 const PROXY_BYTES = 256 * 1024
 
 /** Resolves with `ws` once open. */
@@ -289,6 +291,30 @@ describe('channels across engines: an end that reaches another node is proxied t
     expect(cluster.engines.B.stats()).to.include({ proxiedEnds: 1, connections: 2 })
     readerEnd.ws.close(1000)
     await statsReach(cluster.engines.B, (stats) => stats.proxiedEnds === 0 && stats.connections === 0)
+  })
+
+  describe(`a proxying node with upgradeTimeoutMs ${UPGRADE_TIMEOUT_MS}`, () => {
+    const impatient = useStaticCluster(['A', 'B'], (node) => (node === 'B' ? { upgradeTimeoutMs: UPGRADE_TIMEOUT_MS } : {}))
+    let silent: Server
+    const held = new Set<Socket>()
+    afterEach(() => {
+      held.forEach((socket) => socket.destroy())
+      return new Promise((resolve) => silent.close(resolve))
+    })
+
+    it('refuses an end whose home accepts the connection but never answers the upgrade with 502 once that time has passed', async () => {
+      // Reads and drops what it gets, so that it sees the other side close.
+      silent = createServer((socket) => held.add(socket.resume().on('close', () => held.delete(socket))))
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+      impatient.members.set('D', `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`)
+      const { reader } = await createRawChannel(impatient.engines.A.url)
+      expect(await refusal(channelUrl(impatient.engines.B.url, { ...reader, channel_id: `D.${randomUUID()}` }))).to.deep.equal({
+        status: 502,
+        body: 'channel home node D unreachable',
+      })
+      // The hop gave up: the home saw its connection closed.
+      await new Promise<void>((resolve) => (held.size === 0 ? resolve() : [...held][0].once('close', () => resolve())))
+    })
   })
 
   describe('a proxying node at maxConnections 1', () => {
