@@ -16,7 +16,11 @@ import type { ConnectionLimiter } from './connection-limiter'
 import type { EngineEvent } from './events'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
+import { clip } from '../protocol/decode'
 import { shortId } from './log-words'
+
+/** Names the node a proxied upgrade comes from: a node never proxies such an upgrade again. */
+const HOP_HEADER = 'x-rx-channels-proxied-by'
 
 /** A subprotocol name is an RFC 7230 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -79,6 +83,14 @@ export class ChannelProxies {
    * `upgradeTimeoutMs`, 502. `accepted` hears of the client's socket once it is open.
    */
   proxy(request: IncomingMessage, socket: Duplex, head: Buffer, channel: ChannelRequest, homeId: string, accepted: (ws: WebSocket) => void): void {
+    const from = request.headers[HOP_HEADER]
+    if (from !== undefined) {
+      // Members that disagree on where a node lives would otherwise pass an end round in a loop.
+      // Debug, not warn: any client may send the header, and a flood of them would flood the log.
+      this.logger.debug(`channel ${shortId(channel.channelId)}: node ${clip(String(from), 64)} proxied an end here whose home is node ${homeId}`)
+      refuseUpgrade(socket, 508, `channel home node ${homeId} is not this node; refusing a second hop`)
+      return
+    }
     const homeUrl = this.homes?.urlOf(homeId)
     if (homeUrl === undefined) {
       refuseUpgrade(socket, 404, `unknown or expired channel: its home node ${homeId} is gone`)
@@ -96,7 +108,7 @@ export class ChannelProxies {
       return
     }
     const url = channelUrl(homeUrl, { channel_id: channel.channelId, access_key: channel.key, direction: channel.direction })
-    const options = { handshakeTimeoutMs: this.limits.upgradeTimeoutMs }
+    const options = { handshakeTimeoutMs: this.limits.upgradeTimeoutMs, headers: { [HOP_HEADER]: this.homes?.selfId ?? '' } }
     const wsOptions = { ...WITHOUT_CLOSE_TIMEOUT, maxPayload: this.limits.maxFrameBytes }
     // A client that leaves during the hop's handshake takes it with it; so does a shutdown.
     let upstream: Subscription | undefined
@@ -127,7 +139,7 @@ export class ChannelProxies {
         let attached = false
         this.server.handleUpgrade(request, socket, head, (client) => {
           attached = true
-          this.attach(channel.channelId, homeId, client, request.socket, home)
+          this.attach(channel, homeId, client, request.socket, home)
           accepted(client)
         })
         // ws answers a malformed upgrade itself (400) without calling back, at once.
@@ -169,15 +181,19 @@ export class ChannelProxies {
     clearTimeout(timer)
   }
 
-  private attach(channelId: string, homeId: string, client: WebSocket, clientSocket: Socket, home: WebSocket): void {
+  private attach({ channelId, direction }: ChannelRequest, homeId: string, client: WebSocket, clientSocket: Socket, home: WebSocket): void {
     const context = { heartbeat: this.heartbeat, maxBytes: this.limits.maxProxyBytesPerEnd }
+    const fields = { channel_id: channelId, home_node: homeId }
     const proxy = new ChannelProxy(channelId, homeId, client, clientSocket, home, context, () => {
+      const { toHome, toClient } = proxy.relayedBytes
+      this.logger.debug(`channel ${shortId(channelId)}: proxied ${direction} end closed, ${toHome} bytes to node ${homeId}, ${toClient} to the client`, fields)
       this.proxies.delete(proxy)
       this.onceFinished.get(proxy)?.()
       this.onceFinished.delete(proxy)
       this.events.next({ type: 'proxy_finished', channel_id: channelId, home_node: homeId })
     })
     this.proxies.add(proxy)
+    this.logger.debug(`channel ${shortId(channelId)}: ${direction} end proxied to node ${homeId}`, fields)
     this.events.next({ type: 'end_proxied', channel_id: channelId, home_node: homeId })
   }
 }

@@ -54,6 +54,11 @@ export class ChannelProxy {
     context.heartbeat.watch(client, clientSocket, () => home.terminate(), () => this.toClient.writtenBytes)
   }
 
+  /** Bytes passed on so far: taken by the home node, and by the client. */
+  get relayedBytes(): { readonly toHome: number; readonly toClient: number } {
+    return { toHome: this.toHome.writtenBytes, toClient: this.toClient.writtenBytes }
+  }
+
   /** Bytes this node holds for the end right now, both directions. */
   get heldBytes(): number {
     return this.toHome.inflightBytes + this.toClient.inflightBytes

@@ -100,6 +100,16 @@ describe('channels across engines: an end that reaches another node is proxied t
     })
   })
 
+  it('refuses to proxy an end that was proxied to it already (508), so members that disagree on addresses cannot loop', async () => {
+    const { reader } = await createRawChannel(url('A'))
+    expect(await refusal(channelUrl(url('C'), reader), { headers: { 'x-rx-channels-proxied-by': 'B' } })).to.deep.equal({
+      status: 508,
+      body: 'channel home node A is not this node; refusing a second hop',
+    })
+    cluster.members.set('A', url('C'))
+    expect(await refusal(channelUrl(url('B'), reader))).to.deep.equal({ status: 508, body: 'channel home node A is not this node; refusing a second hop' })
+  })
+
   it('passes a writer abort across both hops: the reader gets 1011 and the reason the home gives a direct reader', async () => {
     const { writer, reader } = await createRawChannel(url('A'))
     const readerEnd = await end('C', reader)
