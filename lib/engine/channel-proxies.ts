@@ -6,9 +6,10 @@ import { WebSocketServer } from 'ws'
 import type { Observer, Subscription } from 'rxjs'
 import type { Logger } from '../log'
 import { channelUrl, type ChannelRequest } from '../protocol/channel-url'
+import { clip } from '../protocol/decode'
+import { socketClassWithReasons } from '../socket/close-reasons'
 import { openSocket, UpgradeRefusedError } from '../socket/connect'
 import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
-import { socketClassWithReasons } from '../socket/close-reasons'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import type { ChannelHomes } from './channel-homes'
 import { ChannelProxy } from './channel-proxy'
@@ -16,7 +17,6 @@ import type { ConnectionLimiter } from './connection-limiter'
 import type { EngineEvent } from './events'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
-import { clip } from '../protocol/decode'
 import { shortId } from './log-words'
 
 /** Names the node a proxied upgrade comes from: a node never proxies such an upgrade again. */
@@ -151,7 +151,8 @@ export class ChannelProxies {
         if (error instanceof UpgradeRefusedError) {
           refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})
         } else {
-          this.logger.warn(`channel ${shortId(channel.channelId)}: home node ${homeId} unreachable: ${(error as Error).message}`)
+          // Debug, not warn: any client can ask for channels of a node that is down; the membership tells operators of it.
+          this.logger.debug(`channel ${shortId(channel.channelId)}: home node ${homeId} unreachable: ${(error as Error).message}`)
           refuseUpgrade(socket, 502, `channel home node ${homeId} unreachable`)
         }
       },
