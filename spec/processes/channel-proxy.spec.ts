@@ -55,3 +55,53 @@ describe('a channel home node killed mid-stream (home engine its own OS process,
     await writing
   })
 })
+
+describe('a node proxying channel ends killed mid-stream (proxying engine its own OS process, home in this one)', () => {
+  const cluster = useStaticCluster(['A'])
+  const worker = useWorkers()
+  let proxying: TsProcess
+
+  beforeEach(async () => {
+    proxying = spawnTs('spec/fixtures/homed-engine.ts', ['B', `A=${cluster.engines.A.url}`])
+    const [, url] = await proxying.waitForLine(/^LISTENING (\S+)/)
+    cluster.members.set('B', url)
+  })
+
+  afterEach(async () => {
+    proxying.kill('SIGKILL')
+    await proxying.exited
+  })
+
+  it('fails the writer proxied through it with channel_closed and the reader on the home with writer_aborted, never a clean end', async () => {
+    const creator = await worker(cluster.engines.A.url)
+    const { writerRef, reader } = await creator.createChannel()
+    const writer = openChannelEnd(writerRef, { engineUrl: cluster.members.get('B') as string }) as ChannelWriter
+    let streaming!: () => void
+    const firstChunk = new Promise<void>((resolve) => (streaming = resolve))
+    const read = lastValueFrom(reader.chunks$.pipe(tap(() => streaming()), toArray())).then(
+      (chunks) => `completed after ${chunks.length} chunks`,
+      (error: ChannelError) => error,
+    )
+    const written = lastValueFrom(writer.closed$).then(
+      () => 'completed',
+      (error: ChannelError) => error,
+    )
+    writer.stream.on('error', () => undefined)
+    const writing = (async () => {
+      const chunk = Buffer.alloc(64 * 1024, 7)
+      while (!writer.stream.destroyed && !writer.stream.writableEnded) {
+        if (!writer.stream.write(chunk)) await Promise.race([new Promise((resolve) => writer.stream.once('drain', resolve)), written])
+      }
+    })()
+    await firstChunk
+    proxying.kill('SIGKILL')
+    const readError = await read
+    expect(readError).to.be.instanceOf(ChannelError)
+    expect(readError).to.include({ code: 'writer_aborted', message: 'the writer aborted the stream: writer disconnected mid-stream' })
+    const writeError = await written
+    expect(writeError).to.be.instanceOf(ChannelError)
+    expect(writeError).to.include({ code: 'channel_closed' })
+    await writing
+  })
+})
+
