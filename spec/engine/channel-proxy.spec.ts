@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { createHash, randomBytes, randomUUID } from 'crypto'
-import { lastValueFrom, reduce, Subject, toArray } from 'rxjs'
+import { lastValueFrom, reduce, Subject } from 'rxjs'
 import { createServer, type AddressInfo, type Server, type Socket } from 'net'
 import WebSocket from 'ws'
 import { openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
@@ -8,7 +8,7 @@ import { channelUrl } from '../../lib/protocol/channel-url'
 import type { StreamChannelRef } from '../../lib/protocol/refs'
 import { createRawChannel, nextEvent, openRaw, refusal, statsReach } from '../support/engine'
 import { useStaticCluster } from '../support/static-cluster'
-import { produceRandom, type Transfer } from '../support/transfer'
+import { digestChannel, produceRandom } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
 const MiB = 1024 * 1024
@@ -20,18 +20,6 @@ const PROXY_BYTES = 256 * 1024
 
 /** Resolves with `ws` once open. */
 const opened = (ws: WebSocket) => new Promise<WebSocket>((resolve, reject) => ws.once('open', () => resolve(ws)).once('error', reject))
-
-/** Reads a channel to its end: the bytes' hash and count, and every text message in order. */
-async function digest(reader: ChannelReader): Promise<Transfer> {
-  const messages = lastValueFrom(reader.messages$.pipe(toArray()))
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of reader.stream) {
-    hash.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
-  }
-  return { sha256: hash.digest('hex'), bytes, messages: await messages }
-}
 
 describe('channels across engines: an end that reaches another node is proxied to the channel home', function () {
   this.timeout(60_000)
@@ -51,7 +39,7 @@ describe('channels across engines: an end that reaches another node is proxied t
     const proxied = ['B', 'C'].map((node) => nextEvent(cluster.engines[node], 'end_proxied', (event) => event.channel_id === writerRef.channel_id))
     const writer = openChannelEnd(writerRef, { engineUrl: url('B') }) as ChannelWriter
     const reader = openChannelEnd(readerRef, { engineUrl: url('C') }) as ChannelReader
-    const [sent, received] = await Promise.all([produceRandom(writer, 32), digest(reader)])
+    const [sent, received] = await Promise.all([produceRandom(writer, 32), digestChannel(reader)])
     expect(await Promise.all(proxied)).to.deep.equal(['B', 'C'].map(() => ({ type: 'end_proxied', channel_id: writerRef.channel_id, home_node: 'A' })))
     expect(received).to.deep.equal(sent)
     expect(received.bytes).to.equal(32 * MiB)

@@ -1,24 +1,10 @@
 import { expect } from 'chai'
-import { createHash } from 'crypto'
-import { lastValueFrom, toArray } from 'rxjs'
-import type { ChannelReader } from '../../lib'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
 import { useStaticCluster } from '../support/static-cluster'
-import { produceRandom, type Transfer } from '../support/transfer'
+import { digestChannel, produceRandom, type Transfer } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
 const MiB = 1024 * 1024
-
-async function digestWithOurs(reader: ChannelReader): Promise<Transfer> {
-  const messages = lastValueFrom(reader.messages$.pipe(toArray()))
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of reader.stream) {
-    hash.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
-  }
-  return { sha256: hash.digest('hex'), bytes, messages: await messages }
-}
 
 describe('an official iii-sdk worker on node B using a channel created on node A (proxied by B; iii-sdk worker its own process)', function () {
   this.timeout(60_000)
@@ -49,7 +35,7 @@ describe('an official iii-sdk worker on node B using a channel created on node A
     })
     const officialDigest = caller.trigger<Transfer>({ function_id: 'iii.digest', payload: { reader: toOfficial.readerRef }, timeoutMs: 60_000 })
     const officialProduced = caller.trigger<Transfer>({ function_id: 'iii.produce', payload: { writer: fromOfficial.writerRef, sizeMiB: 8 }, timeoutMs: 60_000 })
-    const [sent, received] = await Promise.all([produceRandom(toOfficial.writer, 8), digestWithOurs(fromOfficial.reader)])
+    const [sent, received] = await Promise.all([produceRandom(toOfficial.writer, 8), digestChannel(fromOfficial.reader)])
     expect(await officialDigest).to.deep.equal(sent)
     expect(received).to.deep.equal(await officialProduced)
     expect(received.bytes).to.equal(8 * MiB)

@@ -3,6 +3,7 @@ import { lastValueFrom, tap, toArray } from 'rxjs'
 import { ChannelError, openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
 import { useStaticCluster } from '../support/static-cluster'
+import { digestChannel, produceRandom } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
 describe('a channel home node killed mid-stream (home engine its own OS process, proxies in this one)', () => {
@@ -102,6 +103,36 @@ describe('a node proxying channel ends killed mid-stream (proxying engine its ow
     expect(writeError).to.be.instanceOf(ChannelError)
     expect(writeError).to.include({ code: 'channel_closed' })
     await writing
+  })
+})
+
+describe('three engines, each its own OS process: a channel created on A, written from B and read on C', function () {
+  this.timeout(120_000)
+  const worker = useWorkers()
+  const nodes: TsProcess[] = []
+
+  const node = async (...args: string[]) => {
+    const child = spawnTs('spec/fixtures/homed-engine.ts', args)
+    nodes.push(child)
+    return (await child.waitForLine(/^LISTENING (\S+)/))[1]
+  }
+
+  afterEach(async () => {
+    for (const child of nodes.splice(0)) {
+      child.kill('SIGKILL')
+      await child.exited
+    }
+  })
+
+  it('carries 256 MiB of random bytes intact (SHA-256) with text messages in order', async () => {
+    const a = await node('A')
+    const [b, c] = await Promise.all([node('B', `A=${a}`), node('C', `A=${a}`)])
+    const { writerRef, readerRef } = await (await worker(a)).createChannel()
+    const writer = openChannelEnd(writerRef, { engineUrl: b }) as ChannelWriter
+    const reader = openChannelEnd(readerRef, { engineUrl: c }) as ChannelReader
+    const [sent, received] = await Promise.all([produceRandom(writer, 256), digestChannel(reader)])
+    expect(received).to.deep.equal(sent)
+    expect(received.bytes).to.equal(256 * 1024 * 1024)
   })
 })
 
