@@ -3,6 +3,8 @@ import { performance } from 'perf_hooks'
 import { Subject, type Observable } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
+import { isNodeId } from '../protocol/channel-id'
+import { clip } from '../protocol/decode'
 import { nativeMasking } from '../socket/native'
 import { ChannelProxies } from './channel-proxies'
 import { ChannelRegistry } from './channels'
@@ -76,12 +78,16 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const now = () => performance.now()
   const events = new Subject<EngineEvent>()
   const routed = routing({ limits, logger, now })
+  const selfId = routed.channelHomes?.selfId
+  if (selfId !== undefined && !isNodeId(selfId)) {
+    throw new RxChannelsError('invalid_option', `node id must be 1 to 64 of A-Z, a-z, 0-9, '_' and '-' (it is put in channel ids), got ${JSON.stringify(clip(selfId, 80))}`)
+  }
   const limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerAddress)
   const state: EngineState = {
     limits,
     logger,
     events,
-    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, routed.channelHomes?.selfId),
+    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, selfId),
     proxies: new ChannelProxies(routed.channelHomes, limits, limiter, logger, events, heartbeatMs),
     ...routed,
     workers: new Map(),

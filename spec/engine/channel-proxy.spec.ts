@@ -3,7 +3,9 @@ import { createHash, randomBytes, randomUUID } from 'crypto'
 import { lastValueFrom, reduce, Subject } from 'rxjs'
 import { createServer, type AddressInfo, type Server, type Socket } from 'net'
 import WebSocket from 'ws'
-import { openChannelEnd, type ChannelReader, type ChannelWriter } from '../../lib'
+import { openChannelEnd, RxChannelsError, silentLogger, type ChannelReader, type ChannelWriter } from '../../lib'
+import { startEngineWith } from '../../lib/engine/engine'
+import { localRouting } from '../../lib/engine/engine-routing'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import type { StreamChannelRef } from '../../lib/protocol/refs'
 import { createRawChannel, nextEvent, openRaw, refusal, statsReach } from '../support/engine'
@@ -31,6 +33,18 @@ describe('channels across engines: an end that reaches another node is proxied t
   it('names the home node in the channel id', async () => {
     const { writer } = await createRawChannel(url('A'))
     expect(writer.channel_id).to.match(/^A\.[0-9a-f-]{36}$/)
+  })
+
+  it('refuses to start a node whose id could not be told apart in a channel id', async () => {
+    for (const selfId of ['', 'a.b', 'n'.repeat(65), 'node 1']) {
+      const started = startEngineWith({ port: 0, logger: silentLogger }, (context) => ({ ...localRouting(context), channelHomes: { selfId, urlOf: () => undefined } }))
+      const error = await started.then(
+        (engine) => engine.close().then(() => undefined),
+        (failure: unknown) => failure,
+      )
+      expect(error).to.be.instanceOf(RxChannelsError)
+      expect(error).to.include({ code: 'invalid_option' })
+    }
   })
 
   it('carries 32 MiB written on B and read on C, of a channel created on A, intact with text messages in order', async () => {
