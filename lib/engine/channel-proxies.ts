@@ -15,6 +15,7 @@ import type { ChannelHomes } from './channel-homes'
 import { ChannelProxy } from './channel-proxy'
 import type { ConnectionLimiter } from './connection-limiter'
 import type { EngineEvent } from './events'
+import { HeldUpgrade } from './held-upgrade'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
 import { shortId } from './log-words'
@@ -118,18 +119,19 @@ export class ChannelProxies {
       release()
     }
     const refuse = (status: number, reason: string) => {
+      held.release()
       abandon()
       refuseUpgrade(socket, status, reason)
     }
-    const settled = () => {
-      this.pending.delete(refuse)
-      socket.off('close', abandon)
-    }
+    const held = new HeldUpgrade(socket, head, this.limits.maxFrameBytes, (reason) => {
+      abandon()
+      if (socket.writable) refuseUpgrade(socket, 400, reason)
+    })
     this.pending.add(refuse)
-    socket.once('close', abandon)
     upstream = openSocket(url, options, wsOptions, offered).subscribe({
       next: (home) => {
-        settled()
+        this.pending.delete(refuse)
+        const early = held.release()
         home.once('close', release)
         if (socket.destroyed) {
           home.terminate()
@@ -137,7 +139,7 @@ export class ChannelProxies {
         }
         this.chosenProtocols.set(request, home.protocol)
         let attached = false
-        this.server.handleUpgrade(request, socket, head, (client) => {
+        this.server.handleUpgrade(request, socket, early, (client) => {
           attached = true
           this.attach(channel, homeId, client, request.socket, home)
           accepted(client)
@@ -146,7 +148,8 @@ export class ChannelProxies {
         if (!attached) home.terminate()
       },
       error: (error: unknown) => {
-        settled()
+        this.pending.delete(refuse)
+        held.release()
         release()
         if (error instanceof UpgradeRefusedError) {
           refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})

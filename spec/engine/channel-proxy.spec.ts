@@ -23,6 +23,32 @@ const PROXY_BYTES = 256 * 1024
 /** Resolves with `ws` once open. */
 const opened = (ws: WebSocket) => new Promise<WebSocket>((resolve, reject) => ws.once('open', () => resolve(ws)).once('error', reject))
 
+/** A TCP server that takes connections and never answers; `connected` and `allClosed` wait on them. */
+function useSilentServer(): { readonly url: string; connected(): Promise<void>; allClosed(): Promise<void> } {
+  const held = new Set<Socket>()
+  const waiters: Array<() => void> = []
+  let server: Server
+  const context = {
+    url: '',
+    connected: () => new Promise<void>((resolve) => (held.size > 0 ? resolve() : waiters.push(resolve))),
+    allClosed: () => Promise.all([...held].map((socket) => new Promise((resolve) => socket.once('close', resolve)))).then(() => undefined),
+  }
+  beforeEach(async () => {
+    // Reads and drops what it gets, so that it sees the other side close.
+    server = createServer((socket) => {
+      held.add(socket.resume().on('close', () => held.delete(socket)))
+      waiters.splice(0).forEach((resolve) => resolve())
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    context.url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterEach(async () => {
+    held.forEach((socket) => socket.destroy())
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return context
+}
+
 describe('channels across engines: an end that reaches another node is proxied to the channel home', function () {
   this.timeout(60_000)
   const cluster = useStaticCluster(['A', 'B', 'C'])
@@ -305,27 +331,35 @@ describe('channels across engines: an end that reaches another node is proxied t
     await statsReach(cluster.engines.B, (stats) => stats.proxiedEnds === 0 && stats.connections === 0)
   })
 
-  describe(`a proxying node with upgradeTimeoutMs ${UPGRADE_TIMEOUT_MS}`, () => {
-    const impatient = useStaticCluster(['A', 'B'], (node) => (node === 'B' ? { upgradeTimeoutMs: UPGRADE_TIMEOUT_MS } : {}))
-    let silent: Server
-    const held = new Set<Socket>()
-    afterEach(() => {
-      held.forEach((socket) => socket.destroy())
-      return new Promise((resolve) => silent.close(resolve))
+  describe('a home node that accepts connections but never answers an upgrade', () => {
+    const silentHome = useSilentServer()
+
+    describe(`and a proxying node with upgradeTimeoutMs ${UPGRADE_TIMEOUT_MS}`, () => {
+      const impatient = useStaticCluster(['A', 'B'], (node) => (node === 'B' ? { upgradeTimeoutMs: UPGRADE_TIMEOUT_MS } : {}))
+
+      it('refuses the end with 502 once that time has passed, and closes the hop', async () => {
+        impatient.members.set('D', silentHome.url)
+        const { reader } = await createRawChannel(impatient.engines.A.url)
+        expect(await refusal(channelUrl(impatient.engines.B.url, { ...reader, channel_id: `D.${randomUUID()}` }))).to.deep.equal({
+          status: 502,
+          body: 'channel home node D unreachable',
+        })
+        await silentHome.allClosed()
+      })
     })
 
-    it('refuses an end whose home accepts the connection but never answers the upgrade with 502 once that time has passed', async () => {
-      // Reads and drops what it gets, so that it sees the other side close.
-      silent = createServer((socket) => held.add(socket.resume().on('close', () => held.delete(socket))))
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-      impatient.members.set('D', `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`)
-      const { reader } = await createRawChannel(impatient.engines.A.url)
-      expect(await refusal(channelUrl(impatient.engines.B.url, { ...reader, channel_id: `D.${randomUUID()}` }))).to.deep.equal({
-        status: 502,
-        body: 'channel home node D unreachable',
+    describe('and a proxying node that would wait for it far longer than this test', () => {
+      const patient = useStaticCluster(['A', 'B'], (node) => (node === 'B' ? { upgradeTimeoutMs: 3_600_000 } : {}))
+
+      it('closes the hop as soon as the client leaves during its handshake', async () => {
+        patient.members.set('D', silentHome.url)
+        const { reader } = await createRawChannel(patient.engines.A.url)
+        const client = new WebSocket(channelUrl(patient.engines.B.url, { ...reader, channel_id: `D.${randomUUID()}` }))
+        client.on('error', () => undefined)
+        await silentHome.connected()
+        client.terminate()
+        await silentHome.allClosed()
       })
-      // The hop gave up: the home saw its connection closed.
-      await new Promise<void>((resolve) => (held.size === 0 ? resolve() : [...held][0].once('close', () => resolve())))
     })
   })
 
