@@ -15,6 +15,7 @@ import type { ChannelHomes } from './channel-homes'
 import { ChannelProxy } from './channel-proxy'
 import type { ConnectionLimiter } from './connection-limiter'
 import type { EngineEvent } from './events'
+import type { HeldBytesBudget } from './held-bytes'
 import { HeldUpgrade } from './held-upgrade'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
@@ -47,6 +48,7 @@ export class ChannelProxies {
     private readonly homes: ChannelHomes | undefined,
     private readonly limits: Pick<EngineLimits, 'maxFrameBytes' | 'upgradeTimeoutMs' | 'maxProxyBytesPerEnd'>,
     private readonly connections: ConnectionLimiter,
+    private readonly budget: HeldBytesBudget,
     private readonly logger: Logger,
     private readonly events: Observer<EngineEvent>,
     heartbeatMs: number,
@@ -186,7 +188,7 @@ export class ChannelProxies {
   }
 
   private attach({ channelId, direction }: ChannelRequest, homeId: string, client: WebSocket, clientSocket: Socket, home: WebSocket): void {
-    const context = { heartbeat: this.heartbeat, maxBytes: this.limits.maxProxyBytesPerEnd }
+    const context = { heartbeat: this.heartbeat, budget: this.budget, maxBytes: this.limits.maxProxyBytesPerEnd }
     const fields = { channel_id: channelId, home_node: homeId }
     const proxy = new ChannelProxy(channelId, homeId, client, clientSocket, home, context, () => {
       const { toHome, toClient } = proxy.relayedBytes

@@ -1,4 +1,5 @@
 import type { Socket } from 'net'
+import { randomUUID } from 'crypto'
 import { Subscription } from 'rxjs'
 import WebSocket from 'ws'
 import { messageOf } from '../errors'
@@ -8,10 +9,13 @@ import type { Frame } from '../socket/frame'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import type { ChannelHeartbeat } from './channel-heartbeat'
+import type { BudgetWaiter, HeldBytesBudget } from './held-bytes'
 
 /** What every proxied end of one node shares. */
 export interface ProxyContext {
   readonly heartbeat: ChannelHeartbeat
+  /** The engine-wide budget (`maxHeldBytes`), shared with the channels this node holds. */
+  readonly budget: HeldBytesBudget
   /** Bytes held in each direction before the sending side is no longer read (`maxProxyBytesPerEnd`). */
   readonly maxBytes: number
 }
@@ -26,15 +30,21 @@ interface Leg {
  * One channel end whose socket reached this node while the channel lives on another: the
  * client's socket is piped to the home node's channel socket for the same end, frames both
  * ways with their kind and order, and each side's close is passed on with its code and
- * reason. What is in flight to either side is bounded by `maxBytes`: past it the other side's
- * socket is paused, so TCP backpressure reaches the sender across the hop. The home node's
+ * reason. What is in flight to either side is bounded by `maxBytes`, and counts against the
+ * engine-wide budget: past either the sending side's socket is paused, so TCP backpressure
+ * reaches the sender across the hop. The home node's
  * own heartbeat judges this node's socket; see {@link keepHomeAlive}.
  */
-export class ChannelProxy {
+export class ChannelProxy implements BudgetWaiter {
   private readonly toHome: FrameSender
   private readonly toClient: FrameSender
+  private readonly legs: readonly Leg[]
   private readonly subscriptions = new Subscription()
   private closed = 0
+  /** Held bytes as last counted in the shared budget. */
+  private countedBytes = 0
+  /** This end's key in the shared budget; its per-worker limit is far above what one end holds. */
+  private readonly budgetKey: string
 
   constructor(
     readonly channelId: string,
@@ -47,8 +57,10 @@ export class ChannelProxy {
   ) {
     this.toHome = new FrameSender(home)
     this.toClient = new FrameSender(client)
+    this.budgetKey = `proxied end ${randomUUID()}`
     const fromClient: Leg = { source: client, sink: this.toHome }
     const fromHome: Leg = { source: home, sink: this.toClient }
+    this.legs = [fromClient, fromHome]
     this.pipe(fromClient, (error) => this.onClientClosed(error))
     this.pipe(fromHome, (error) => this.onHomeClosed(error))
     context.heartbeat.watch(client, clientSocket, () => home.terminate(), () => this.toClient.writtenBytes)
@@ -84,6 +96,12 @@ export class ChannelProxy {
     closeSocket(this.home, code, reason)
   }
 
+  /** The shared budget freed up: resumes what it held back. */
+  pace(): void {
+    for (const leg of this.legs) this.resumeIfDrained(leg)
+    if (!this.legs.some((leg) => leg.source.isPaused)) this.context.budget.stopWaiting(this)
+  }
+
   /** Drops both connections without a closing handshake. */
   terminate(): void {
     this.client.terminate()
@@ -98,17 +116,34 @@ export class ChannelProxy {
         error: (error: unknown) => this.sideClosed(() => onClose(asClosed(error))),
       }),
     )
-    this.subscriptions.add(leg.sink.written$.subscribe(() => this.resumeIfDrained(leg)))
+    this.subscriptions.add(
+      leg.sink.written$.subscribe(() => {
+        this.countHeldBytes()
+        this.resumeIfDrained(leg)
+      }),
+    )
   }
 
   private relay({ source, sink }: Leg, frame: Frame): void {
     if (!sink.open) return
     sink.next(frame)
-    if (sink.inflightBytes >= this.context.maxBytes && !source.isPaused) source.pause()
+    this.countHeldBytes()
+    if (source.isPaused || (sink.inflightBytes < this.context.maxBytes && !this.context.budget.isFull(this.budgetKey))) return
+    source.pause()
+    this.context.budget.wait(this)
   }
 
   private resumeIfDrained({ source, sink }: Leg): void {
-    if (source.isPaused && source.readyState === WebSocket.OPEN && sink.inflightBytes <= this.context.maxBytes / 2) source.resume()
+    const drained = sink.inflightBytes <= this.context.maxBytes / 2 && !this.context.budget.isFull(this.budgetKey)
+    if (source.isPaused && source.readyState === WebSocket.OPEN && drained) source.resume()
+  }
+
+  /** Brings the shared budget up to date with what this end holds (nothing once finished). */
+  private countHeldBytes(): void {
+    const held = this.closed === 2 ? 0 : this.heldBytes
+    const delta = held - this.countedBytes
+    this.countedBytes = held
+    this.context.budget.add(this.budgetKey, delta)
   }
 
   /** The client closed or dropped: the home node is told the same way, so it ends the channel as it would for a direct end. */
@@ -129,6 +164,8 @@ export class ChannelProxy {
     passOn()
     if (++this.closed < 2) return
     this.subscriptions.unsubscribe()
+    this.context.budget.stopWaiting(this)
+    this.countHeldBytes()
     this.onFinished()
   }
 }

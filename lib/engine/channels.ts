@@ -13,7 +13,7 @@ import { ChannelHeartbeat } from './channel-heartbeat'
 import { logChannelOpen } from './channel-log'
 import { ChannelRelay, type ChannelOwner, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
-import { HeldBytesBudget } from './held-bytes'
+import type { HeldBytesBudget } from './held-bytes'
 import { Tally } from './pruned-maps'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
 import { secretsMatch } from './secrets'
@@ -49,7 +49,6 @@ export class ChannelRegistry {
   // A Map iterates in insertion order, which is creation order: the sweep relies on it.
   private readonly channels = new Map<string, ChannelEntry>()
   private readonly openByOwner = new Tally<string>()
-  private readonly budget: HeldBytesBudget
   private readonly heartbeat: ChannelHeartbeat
   private readonly relayContext: RelayContext
 
@@ -60,10 +59,11 @@ export class ChannelRegistry {
     private readonly events: Observer<EngineEvent>,
     private readonly now: () => number,
     heartbeatMs: number,
+    /** Shared with the ends this node proxies to other nodes: they count against `maxHeldBytes` too. */
+    private readonly budget: HeldBytesBudget,
     /** The cluster node this engine is, named in the ids of its channels; absent on an engine on its own. */
     private readonly homeId?: string,
   ) {
-    this.budget = new HeldBytesBudget(limits)
     this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
     this.relayContext = { logger, events, budget: this.budget, heartbeat: this.heartbeat, maxHeldBytesPerChannel: limits.maxHeldBytesPerChannel, now }
   }
@@ -81,7 +81,9 @@ export class ChannelRegistry {
 
   /** Bytes held across all channels: queued for a reader or in flight to it. */
   get heldBytes(): number {
-    return this.budget.total
+    let held = 0
+    for (const entry of this.channels.values()) held += entry.relay.heldBytes
+    return held
   }
 
   /** Pings every channel socket and drops those whose peer made no progress since the last beat; run every `heartbeatMs`. */

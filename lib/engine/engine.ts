@@ -9,6 +9,7 @@ import { nativeMasking } from '../socket/native'
 import { ChannelProxies } from './channel-proxies'
 import { ChannelRegistry } from './channels'
 import { ConnectionLimiter } from './connection-limiter'
+import { HeldBytesBudget } from './held-bytes'
 import { localRouting, type EngineRouting, type EngineRoutingFactory } from './engine-routing'
 import type { EngineState } from './engine-state'
 import { engineStats, type EngineStats } from './engine-stats'
@@ -83,12 +84,13 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     throw new RxChannelsError('invalid_option', `node id must be 1 to 64 of A-Z, a-z, 0-9, '_' and '-' (it is put in channel ids), got ${JSON.stringify(clip(selfId, 80))}`)
   }
   const limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerAddress)
+  const budget = new HeldBytesBudget(limits)
   const state: EngineState = {
     limits,
     logger,
     events,
-    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, selfId),
-    proxies: new ChannelProxies(routed.channelHomes, limits, limiter, logger, events, heartbeatMs),
+    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, budget, selfId),
+    proxies: new ChannelProxies(routed.channelHomes, limits, limiter, budget, logger, events, heartbeatMs),
     ...routed,
     workers: new Map(),
     sockets: new OpenSockets(logger, events),

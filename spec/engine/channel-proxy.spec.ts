@@ -375,6 +375,34 @@ describe('channels across engines: an end that reaches another node is proxied t
     })
   })
 
+  describe('a proxying node whose engine-wide maxHeldBytes is below maxProxyBytesPerEnd', () => {
+    const tight = useStaticCluster(['A', 'C'], (node) =>
+      node === 'A' ? { maxHeldBytesPerChannel: MiB } : { maxHeldBytes: PROXY_BYTES, maxProxyBytesPerEnd: 32 * MiB },
+    )
+
+    it('stops reading the home at maxHeldBytes: proxied ends count against the same budget as its own channels', async () => {
+      const { engines } = tight
+      const creator = await worker(engines.A.url)
+      const { writer, readerRef, writerRef } = await creator.createChannel()
+      const readerEnd = await openRaw(channelUrl(engines.C.url, readerRef))
+      readerEnd.ws.pause()
+      const homePaused = nextEvent(engines.A, 'writer_paused', (event) => event.channel_id === writerRef.channel_id)
+      let paused = false
+      void homePaused.then(() => (paused = true))
+      let sentBytes = 0
+      while (!paused) {
+        sentBytes += 64 * 1024
+        if (!writer.stream.write(Buffer.alloc(64 * 1024, sentBytes))) await Promise.race([new Promise((resolve) => writer.stream.once('drain', resolve)), homePaused])
+      }
+      expect(engines.C.stats().proxiedBytes).to.be.within(PROXY_BYTES, PROXY_BYTES + 128 * 1024)
+      const writerDone = new Promise<void>((resolve) => writer.stream.end(resolve))
+      readerEnd.ws.resume()
+      expect((await readerEnd.closed).code).to.equal(1000)
+      await writerDone
+      expect(readerEnd.frames.reduce((total, frame) => total + frame.data.length, 0)).to.equal(sentBytes)
+    })
+  })
+
   describe(`with a channel TTL of ${TTL_MS} ms on the home node`, () => {
     const short = useStaticCluster(['A', 'B'], (node) => (node === 'A' ? { channelTtlMs: TTL_MS } : {}))
 
