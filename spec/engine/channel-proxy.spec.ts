@@ -16,7 +16,8 @@ import { useWorkers } from '../support/workers'
 const MiB = 1024 * 1024
 const TTL_MS = 150
 const HEARTBEAT_MS = 100
-const KEEP_ALIVE_HEARTBEAT_MS = 300
+// Long enough that a loaded machine stalling this process (three engines and the ends) is not taken for a dead peer.
+const KEEP_ALIVE_HEARTBEAT_MS = 1000
 const UPGRADE_TIMEOUT_MS = 200
 const PROXY_BYTES = 256 * 1024
 
