@@ -31,6 +31,7 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-held-bytes-per-channel', 'maxHeldBytesPerChannel', 'bytes one channel may hold before its writer is paused'],
   ['max-held-bytes-per-worker', 'maxHeldBytesPerWorker', "bytes one worker's channels may hold before their writers are paused"],
   ['max-held-bytes', 'maxHeldBytes', 'bytes all channels may hold before writers are paused'],
+  ['max-proxy-bytes-per-end', 'maxProxyBytesPerEnd', 'bytes a node holds per direction for a channel end it proxies'],
 ]
 
 /** The limits' help column starts past the longest flag. */

@@ -7,6 +7,7 @@ import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
 import type { CreatedChannel } from '../protocol/engine-functions'
 import type { ChannelDirection } from '../protocol/refs'
+import { homedChannelId } from '../protocol/channel-id'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import { logChannelOpen } from './channel-log'
@@ -59,6 +60,8 @@ export class ChannelRegistry {
     private readonly events: Observer<EngineEvent>,
     private readonly now: () => number,
     heartbeatMs: number,
+    /** The cluster node this engine is, named in the ids of its channels; absent on an engine on its own. */
+    private readonly homeId?: string,
   ) {
     this.budget = new HeldBytesBudget(limits)
     this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
@@ -101,7 +104,8 @@ export class ChannelRegistry {
       })
     }
     const granted = Math.min(bufferSize ?? DEFAULT_BUFFER_FRAMES, this.limits.maxBufferFrames)
-    const channelId = randomUUID()
+    // In a cluster the id names this node, so that other nodes proxy its ends here.
+    const channelId = this.homeId === undefined ? randomUUID() : homedChannelId(this.homeId, randomUUID())
     const keys = { write: newAccessKey(), read: newAccessKey() }
     const relay = new ChannelRelay(channelId, granted, owner, this.relayContext, () => this.remove(channelId))
     this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })

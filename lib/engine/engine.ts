@@ -3,8 +3,12 @@ import { performance } from 'perf_hooks'
 import { Subject, type Observable } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
+import { isNodeId } from '../protocol/channel-id'
+import { clip } from '../protocol/decode'
 import { nativeMasking } from '../socket/native'
+import { ChannelProxies } from './channel-proxies'
 import { ChannelRegistry } from './channels'
+import { ConnectionLimiter } from './connection-limiter'
 import { localRouting, type EngineRouting, type EngineRoutingFactory } from './engine-routing'
 import type { EngineState } from './engine-state'
 import { engineStats, type EngineStats } from './engine-stats'
@@ -92,11 +96,18 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const events = new Subject<EngineEvent>()
   const { start, close: closeRouting, ...routed } = await routing({ limits, logger, now })
   const leave = () => closeRouting?.() ?? Promise.resolve()
+  const selfId = routed.channelHomes?.selfId
+  if (selfId !== undefined && !isNodeId(selfId)) {
+    await leave()
+    throw new RxChannelsError('invalid_option', `node id must be 1 to 64 of A-Z, a-z, 0-9, '_' and '-' (it is put in channel ids), got ${JSON.stringify(clip(selfId, 80))}`)
+  }
+  const limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerAddress)
   const state: EngineState = {
     limits,
     logger,
     events,
-    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs),
+    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, selfId),
+    proxies: new ChannelProxies(routed.channelHomes, limits, limiter, logger, events, heartbeatMs),
     ...routed,
     workers: new Map(),
     sockets: new OpenSockets(logger, events),
@@ -111,7 +122,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     closing: () => closing !== undefined,
   })
   const stats = () => engineStats(state, server)
-  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade })
+  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade, limiter })
   const timers = startTimers(state, heartbeatMs)
   try {
     await listen(server.http, options.port ?? DEFAULT_ENGINE_PORT, host, logger)

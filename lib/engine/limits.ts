@@ -48,6 +48,11 @@ export interface EngineLimits {
   readonly maxHeldBytesPerWorker: number
   /** Bytes all channels together may hold before every writer is paused. */
   readonly maxHeldBytes: number
+  /**
+   * Bytes a node holds for one channel end it proxies to the channel's home node, in each
+   * direction, before it stops reading the side that sends them (resumed at half).
+   */
+  readonly maxProxyBytesPerEnd: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -73,6 +78,7 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxHeldBytesPerChannel: 16 * 1024 * 1024,
   maxHeldBytesPerWorker: 128 * 1024 * 1024,
   maxHeldBytes: 512 * 1024 * 1024,
+  maxProxyBytesPerEnd: 2 * 1024 * 1024,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

@@ -30,7 +30,10 @@ export async function shutDown(state: EngineState, { server, timers, telemetry, 
   // Results go out before the close frames, on the same sockets, so callers see why.
   state.invocations.failAll({ code: 'engine_shutting_down', message: SHUTDOWN_REASON })
   state.channels.abortAll(CloseCode.GoingAway, SHUTDOWN_REASON)
-  await state.sockets.closeAll(CloseCode.GoingAway, SHUTDOWN_REASON, SHUTDOWN_GRACE_MS)
+  await Promise.all([
+    state.proxies.closeAll(CloseCode.GoingAway, SHUTDOWN_REASON, SHUTDOWN_GRACE_MS),
+    state.sockets.closeAll(CloseCode.GoingAway, SHUTDOWN_REASON, SHUTDOWN_GRACE_MS),
+  ])
   server.http.closeAllConnections()
   await serverClosed
   await leave()

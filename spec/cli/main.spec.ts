@@ -245,6 +245,7 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--telemetry-idle-ms N', '90000'],
       ['--max-queued-bytes-per-worker N', '16777216'],
       ['--worker-drain-grace-ms N', '10000'],
+      ['--max-proxy-bytes-per-end N', '2097152'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
