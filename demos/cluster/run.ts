@@ -5,10 +5,10 @@
 import { lastValueFrom, tap, toArray } from 'rxjs'
 import { openChannelEnd, registerWorker, silentLogger, type ChannelReader, type WorkerClient } from '../../lib'
 import { clusterPrefix, spawnClusterEngine } from '../support/cluster-engine'
-import { onInterrupt } from '../support/interrupt'
+import { interruptedBy, onInterrupt } from '../support/interrupt'
 import { spawnTs, type TsProcess } from '../support/processes'
 import { PROGRESS_LINE } from '../support/progress'
-import { startRedisServer, type OwnRedis } from '../support/redis-server'
+import { freePort, spawnRedisServer, type OwnRedis } from '../support/redis-server'
 
 /** A killed node is found dead this long after its last heartbeat. */
 const NODE_TTL_MS = 2000
@@ -19,19 +19,41 @@ const MiB = 1024 * 1024
 const note = (text: string) => console.log(`NOTE ${text}`)
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`
 
-/** Everything this demo starts, stopped newest first: workers, then engines, then Redis. */
+/**
+ * Everything this demo starts, stopped once however the demo ends: workers first, then engines,
+ * then Redis. Whatever is started after the stop began is stopped at once.
+ */
 class Started {
-  private readonly processes: TsProcess[] = []
-  redis?: OwnRedis
+  private readonly workers: TsProcess[] = []
+  private readonly engines: TsProcess[] = []
+  private redis?: OwnRedis
+  private stopping?: Promise<void>
 
-  add(child: TsProcess): TsProcess {
-    this.processes.push(child)
+  worker(child: TsProcess): TsProcess {
+    if (this.stopping) child.kill('SIGKILL')
+    this.workers.push(child)
     return child
   }
 
-  async stopAll(): Promise<void> {
-    for (const child of this.processes.splice(0).reverse()) await child.stop()
-    await this.redis?.stop()
+  engine(child: TsProcess): TsProcess {
+    if (this.stopping) child.kill('SIGKILL')
+    this.engines.push(child)
+    return child
+  }
+
+  ownRedis(redis: OwnRedis): OwnRedis {
+    if (this.stopping) void redis.stop()
+    this.redis = redis
+    return redis
+  }
+
+  stopAll(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.workers.map((child) => child.stop()))
+      await Promise.all(this.engines.map((child) => child.stop()))
+      await this.redis?.stop()
+    })()
+    return this.stopping
   }
 }
 
@@ -67,16 +89,21 @@ async function main(started: Started): Promise<void> {
   const sizeArg = process.argv.indexOf('--size')
   const sizeMiB = sizeArg === -1 ? 64 : Number(process.argv[sizeArg + 1])
 
-  const redis = await startRedisServer()
-  started.redis = redis
+  const redis = started.ownRedis(spawnRedisServer(await freePort()))
+  await redis.ready
   const prefix = clusterPrefix('demo')
-  const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((nodeId) => spawnClusterEngine({ redis: redis.url, nodeId, prefix, nodeTtlMs: NODE_TTL_MS })))
-  for (const engine of [a, b, c]) started.add(engine.process)
+  const [a, b, c] = await Promise.all(
+    ['a', 'b', 'c'].map((nodeId) => {
+      const { process: engine, ready } = spawnClusterEngine({ redis: redis.url, nodeId, prefix, nodeTtlMs: NODE_TTL_MS })
+      started.engine(engine)
+      return ready
+    }),
+  )
   const nodeOf = (url: string | undefined) => [a, b, c].find((engine) => engine.url === url)?.nodeId ?? `unknown (${url})`
   note(`redis-server on 127.0.0.1:${redis.port}; engines a, b, c (rx-channels engine --redis ... --node-ttl-ms ${NODE_TTL_MS})`)
 
   const worker = (script: string, url: string) => {
-    const child = started.add(spawnTs(script, [url], { onStderrLine: (line) => PROGRESS_LINE.test(line) && process.stderr.write(`${line}\n`) }))
+    const child = started.worker(spawnTs(script, [url], { onStderrLine: (line) => PROGRESS_LINE.test(line) && process.stderr.write(`${line}\n`) }))
     return child.waitForLine(/^READY/).then(() => child)
   }
   const [, , , mover] = await Promise.all([
@@ -99,9 +126,10 @@ async function main(started: Started): Promise<void> {
   // A transfer across nodes: created on a, written from b, read on c; each hop proxied by its node to a.
   const transferStarted = Date.now()
   const channel = await client.createChannel()
-  const read = client.trigger<{ bytes: number; sha256: string }>({ function_id: 'cluster.read', payload: { reader: channel.readerRef }, timeoutMs: 5 * 60_000 })
-  const sent = await client.trigger<{ bytes: number; sha256: string }>({ function_id: 'cluster.write', payload: { writer: channel.writerRef, sizeMiB }, timeoutMs: 5 * 60_000 })
-  const received = await read
+  const [received, sent] = await Promise.all([
+    client.trigger<{ bytes: number; sha256: string }>({ function_id: 'cluster.read', payload: { reader: channel.readerRef }, timeoutMs: 5 * 60_000 }),
+    client.trigger<{ bytes: number; sha256: string }>({ function_id: 'cluster.write', payload: { writer: channel.writerRef, sizeMiB }, timeoutMs: 5 * 60_000 }),
+  ])
   const transferSeconds = (Date.now() - transferStarted) / 1000
   const intact = received.bytes === sent.bytes && received.sha256 === sent.sha256
   const mibPerSecond = Number((received.bytes / MiB / transferSeconds).toFixed(1))
@@ -143,7 +171,8 @@ onInterrupt(() => started.stopAll())
 main(started)
   .then(() => started.stopAll())
   .catch(async (error: Error) => {
-    console.error(error)
+    // Interrupted, the demo's calls fail as its processes stop: the interrupt's cleanup ends this process.
+    if (!interruptedBy()) console.error(error)
     await started.stopAll()
-    process.exit(1)
+    if (!interruptedBy()) process.exit(1)
   })

@@ -24,17 +24,16 @@ export function clusterPrefix(name: string): string {
   return `${name}-${randomBytes(4).toString('hex')}:`
 }
 
-/** Runs `rx-channels engine --redis ... --node-id ...` from source on a free port, as the CLI runs it; resolves once it listens (and so has joined). */
-export async function spawnClusterEngine(options: ClusterEngineOptions): Promise<ClusterEngine> {
+/**
+ * Runs `rx-channels engine --redis ... --node-id ...` from source on a free port, as the CLI runs
+ * it. The process is returned at once, so that the caller holds it before anything can interrupt
+ * the start; `ready` resolves once it listens (and so has joined).
+ */
+export function spawnClusterEngine(options: ClusterEngineOptions): { readonly process: TsProcess; readonly ready: Promise<ClusterEngine> } {
   const args = ['engine', '--port', '0', '--log-level', options.logLevel ?? 'warn', '--redis', options.redis, '--node-id', options.nodeId]
   args.push('--redis-prefix', options.prefix)
   if (options.nodeTtlMs !== undefined) args.push('--node-ttl-ms', String(options.nodeTtlMs))
   const engine = spawnTs('lib/cli/main.ts', args, { nodeFlags: ENGINE_NODE_FLAGS })
-  try {
-    const [url] = await engine.waitForLine(/ws:\/\/\S+/)
-    return { nodeId: options.nodeId, url, process: engine }
-  } catch (error) {
-    engine.kill('SIGKILL')
-    throw error
-  }
+  const ready = engine.waitForLine(/ws:\/\/\S+/).then(([url]) => ({ nodeId: options.nodeId, url, process: engine }))
+  return { process: engine, ready }
 }

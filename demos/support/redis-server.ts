@@ -26,17 +26,21 @@ export function freePort(): Promise<number> {
 export interface OwnRedis {
   readonly port: number
   readonly url: string
+  /** Resolves once it accepts connections; rejects if it exits first. */
+  readonly ready: Promise<void>
   /** SIGTERM; resolves once it has exited. Safe to call twice. */
   stop(): Promise<void>
 }
 
-/** Starts `redis-server` on a free loopback port, saving nothing to disk; resolves once it accepts connections. */
-export async function startRedisServer(): Promise<OwnRedis> {
-  const port = await freePort()
+/**
+ * Starts `redis-server` on `port` of 127.0.0.1 (see {@link freePort}), saving nothing to disk.
+ * Returns at once, so that the caller holds its stop before anything can interrupt the start.
+ */
+export function spawnRedisServer(port: number): OwnRedis {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     let output = ''
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       output += `${line}\n`
@@ -45,9 +49,12 @@ export async function startRedisServer(): Promise<OwnRedis> {
     child.once('error', reject)
     child.once('exit', (code, signal) => reject(new Error(`redis-server exited (${signal ?? code}) before it was ready:\n${output}`)))
   })
+  // Whoever awaits `ready` sees a failure; an unawaited one must not crash the process.
+  ready.catch(() => undefined)
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    ready,
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       return exited
