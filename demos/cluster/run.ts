@@ -6,9 +6,10 @@ import { lastValueFrom, tap, toArray } from 'rxjs'
 import { openChannelEnd, registerWorker, silentLogger, type ChannelReader, type WorkerClient } from '../../lib'
 import { clusterPrefix, spawnClusterEngine } from '../support/cluster-engine'
 import { interruptedBy, onInterrupt } from '../support/interrupt'
-import { spawnTs, type TsProcess } from '../support/processes'
+import { spawnTs } from '../support/processes'
 import { PROGRESS_LINE } from '../support/progress'
-import { freePort, spawnRedisServer, type OwnRedis } from '../support/redis-server'
+import { freePort, spawnRedisServer } from '../support/redis-server'
+import { Started } from '../support/started'
 
 /** A killed node is found dead this long after its last heartbeat. */
 const NODE_TTL_MS = 2000
@@ -18,44 +19,6 @@ const MiB = 1024 * 1024
 
 const note = (text: string) => console.log(`NOTE ${text}`)
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`
-
-/**
- * Everything this demo starts, stopped once however the demo ends: workers first, then engines,
- * then Redis. Whatever is started after the stop began is stopped at once.
- */
-class Started {
-  private readonly workers: TsProcess[] = []
-  private readonly engines: TsProcess[] = []
-  private redis?: OwnRedis
-  private stopping?: Promise<void>
-
-  worker(child: TsProcess): TsProcess {
-    if (this.stopping) child.kill('SIGKILL')
-    this.workers.push(child)
-    return child
-  }
-
-  engine(child: TsProcess): TsProcess {
-    if (this.stopping) child.kill('SIGKILL')
-    this.engines.push(child)
-    return child
-  }
-
-  ownRedis(redis: OwnRedis): OwnRedis {
-    if (this.stopping) void redis.stop()
-    this.redis = redis
-    return redis
-  }
-
-  stopAll(): Promise<void> {
-    this.stopping ??= (async () => {
-      await Promise.all(this.workers.map((child) => child.stop()))
-      await Promise.all(this.engines.map((child) => child.stop()))
-      await this.redis?.stop()
-    })()
-    return this.stopping
-  }
-}
 
 /** Polls `check` every 100 ms until it returns a value; fails naming `what` after `timeoutMs`. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = SETTLE_MS): Promise<T> {
