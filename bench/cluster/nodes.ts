@@ -1,5 +1,6 @@
 import { registerWorker, silentLogger, type WorkerClient } from '../../lib'
 import { clusterPrefix, spawnClusterEngine, type ClusterEngine } from '../../demos/support/cluster-engine'
+import { onInterrupt } from '../../demos/support/interrupt'
 import { spawnTs } from '../../demos/support/processes'
 import { freePort, spawnRedisServer } from '../../demos/support/redis-server'
 import { Started } from '../../demos/support/started'
@@ -35,6 +36,8 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     await Promise.all(clients.map((client) => client.shutdown()))
     await started.stopAll()
   }
+  // Ctrl-C mid-run must not leave a redis-server, engines or workers behind.
+  onInterrupt(stop)
   try {
     const redis = started.ownRedis(spawnRedisServer(await freePort()))
     await redis.ready
