@@ -17,6 +17,8 @@ export interface ClusterEngineOptions {
   /** Short in specs: a killed node is found dead in about this long. */
   readonly nodeTtlMs?: number
   readonly logLevel?: string
+  /** More flags for `rx-channels engine`, limits for instance. */
+  readonly flags?: readonly string[]
 }
 
 /** A key prefix no other spec uses. */
@@ -27,7 +29,7 @@ export function clusterPrefix(): string {
 /** Starts `rx-channels engine --redis ...` on a free port; resolves once it listens (and so has joined). */
 export async function startClusterEngine(options: ClusterEngineOptions): Promise<ClusterEngine> {
   const args = ['engine', '--port', '0', '--log-level', options.logLevel ?? 'info', '--redis', options.redis, '--node-id', options.nodeId]
-  args.push('--node-ttl-ms', String(options.nodeTtlMs ?? 1500), '--redis-prefix', options.prefix)
+  args.push('--node-ttl-ms', String(options.nodeTtlMs ?? 1500), '--redis-prefix', options.prefix, ...(options.flags ?? []))
   const process = spawnTs('lib/cli/main.ts', args, { nodeFlags: ENGINE_NODE_FLAGS })
   try {
     const [url] = await process.waitForLine(/ws:\/\/\S+/, 30_000)
