@@ -5,9 +5,7 @@ import { lastValueFrom, tap, toArray } from 'rxjs'
 import { Writable } from 'stream'
 import { pipeline } from 'stream/promises'
 import { ChannelError, openChannelEnd, type ChannelReader, type ChannelWriter, type EngineStats } from '../../lib'
-import type { TsProcess } from '../../demos/support/processes'
-import { clusterPrefix, startClusterEngine, type ClusterEngine } from '../support/cluster'
-import { requireRedisServer, startRedis, type TestRedis } from '../support/redis'
+import { useRedisCluster, type ClusterEngine } from '../support/cluster'
 import { digestChannel, produceRandom } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
@@ -70,24 +68,7 @@ async function writeUntilStopped(writer: ChannelWriter, stopped: Promise<unknown
 describe('channels across a cluster on a real Redis (Redis and each engine their own process)', function () {
   this.timeout(60_000)
   const worker = useWorkers()
-  const processes: TsProcess[] = []
-  let redis: TestRedis | undefined
-
-  before(async function () {
-    requireRedisServer(this)
-    redis = await startRedis()
-  })
-  after(() => redis?.stop())
-
-  const startNodes = async (nodeIds: readonly string[], flags: readonly string[] = []): Promise<ClusterEngine[]> => {
-    const prefix = clusterPrefix()
-    const started = await Promise.all(nodeIds.map((nodeId) => startClusterEngine({ redis: (redis as TestRedis).url, nodeId, prefix, flags })))
-    processes.push(...started.map((engine) => engine.process))
-    return started
-  }
-  const stopAll = async () => {
-    for (const child of processes.splice(0).reverse()) await child.stop()
-  }
+  const { startNodes, stopAll } = useRedisCluster()
 
   describe('three live nodes', () => {
     let a: ClusterEngine

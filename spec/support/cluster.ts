@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto'
 import { ENGINE_NODE_FLAGS } from '../../lib/cli/heap-floor'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
+import { requireRedisServer, startRedis, type TestRedis } from './redis'
 
 /** A cluster engine started from the CLI as its own process. */
 export interface ClusterEngine {
@@ -53,5 +54,45 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
     }
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last === undefined ? '' : `; last error: ${(last as Error).message}`}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Engine processes of one suite on a Redis of its own. */
+export interface RedisCluster {
+  /** Starts one engine process per id, all in one new cluster (a prefix of their own), with `flags` added. */
+  startNodes(nodeIds: readonly string[], flags?: readonly string[]): Promise<ClusterEngine[]>
+  /** Has `child` stopped with the engines, before them. */
+  track(child: TsProcess): void
+  /** Stops every process started or tracked so far, newest first. */
+  stopAll(): Promise<void>
+}
+
+/**
+ * For a suite: a `redis-server` of its own (the suite is pending where there is none, see
+ * {@link requireRedisServer}) and the engine processes its tests start on it; all stopped after it.
+ */
+export function useRedisCluster(): RedisCluster {
+  const processes: TsProcess[] = []
+  let redis: TestRedis | undefined
+  const stopAll = async () => {
+    for (const child of processes.splice(0).reverse()) await child.stop()
+  }
+  before(async function () {
+    requireRedisServer(this)
+    redis = await startRedis()
+  })
+  after(async () => {
+    await stopAll()
+    await redis?.stop()
+  })
+  return {
+    startNodes: async (nodeIds, flags = []) => {
+      const prefix = clusterPrefix()
+      const started = await Promise.all(nodeIds.map((nodeId) => startClusterEngine({ redis: (redis as TestRedis).url, nodeId, prefix, flags })))
+      processes.push(...started.map((engine) => engine.process))
+      return started
+    },
+    track: (child) => processes.push(child),
+    stopAll,
   }
 }
