@@ -70,6 +70,7 @@ Cluster (engines sharing one Redis; without --redis the engine runs on its own):
                                  (default: $${REDIS_ENV}, which ps does not show); the password
                                  is never logged
   --node-id ID                   this node's id, 1-64 of A-Z a-z 0-9 _ - (default: random)
+                                 one engine per id: an id a live node holds is refused
   --advertise URL                ws://HOST:PORT where other nodes reach this one (default: this
                                  engine's address; required with a wildcard --host)
   --node-ttl-ms N                ms without renewal after which a node is dead (default ${DEFAULT_NODE_TTL_MS})

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { WorkerClient } from '../../lib'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
-import { clusterPrefix, startClusterEngine, until, type ClusterEngine } from '../support/cluster'
+import { clusterPrefix, startClusterEngine, until, useRedisCluster, type ClusterEngine } from '../support/cluster'
 import { rawWorker, sendJson, type RawWorker } from '../support/engine'
 import { requireRedisServer, startRedis, type TestRedis } from '../support/redis'
 import { useWorkers } from '../support/workers'
@@ -39,31 +39,14 @@ async function outcomeOf(attempt: Promise<unknown>): Promise<string> {
 describe('engines in a cluster on one Redis (Redis and each engine their own process)', function () {
   this.timeout(60_000)
   const worker = useWorkers()
-  const processes: TsProcess[] = []
-  let redis: TestRedis | undefined
-
-  before(async function () {
-    requireRedisServer(this)
-    redis = await startRedis()
-  })
-  after(() => redis?.stop())
-
-  const startNodes = async (...nodeIds: string[]): Promise<ClusterEngine[]> => {
-    const prefix = clusterPrefix()
-    const started = await Promise.all(nodeIds.map((nodeId) => startClusterEngine({ redis: (redis as TestRedis).url, nodeId, prefix })))
-    processes.push(...started.map((engine) => engine.process))
-    return started
-  }
-  const stopAll = async () => {
-    for (const child of processes.splice(0).reverse()) await child.stop()
-  }
+  const { startNodes, track, stopAll } = useRedisCluster()
 
   describe('three live nodes', () => {
     let a: ClusterEngine
     let b: ClusterEngine
     let c: ClusterEngine
     before(async () => {
-      ;[a, b, c] = await startNodes('node-a', 'node-b', 'node-c')
+      ;[a, b, c] = await startNodes(['node-a', 'node-b', 'node-c'])
     })
     after(stopAll)
 
@@ -133,7 +116,7 @@ describe('engines in a cluster on one Redis (Redis and each engine their own pro
 
     it('carries the invocations of an official iii-sdk worker across nodes', async () => {
       const peer = spawnTs('spec/fixtures/iii-peer.ts', [c.url, 'official'])
-      processes.push(peer)
+      track(peer)
       await peer.waitForLine(/^READY/)
       const onA = await worker(a.url)
       onA.registerFunction('ours.shout', (input: string) => input.toUpperCase())
@@ -150,7 +133,7 @@ describe('engines in a cluster on one Redis (Redis and each engine their own pro
     afterEach(stopAll)
 
     it('fails invocations waiting on it with invocation_stopped once its membership expires, drops its functions, and lets its worker move to another node', async () => {
-      const [a, b, c] = await startNodes('kill-a', 'kill-b', 'kill-c')
+      const [a, b, c] = await startNodes(['kill-a', 'kill-b', 'kill-c'])
       const doomed = await worker(b.url)
       let started = 0
       doomed.registerFunction('doomed.hang', () => {

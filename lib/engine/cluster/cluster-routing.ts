@@ -11,6 +11,7 @@ import { ClusterFunctionRegistry } from './cluster-registry'
 import { ClusterInvocationRouter } from './cluster-router'
 import { ClusterStore, type ClusterSnapshot } from './cluster-store'
 import { Membership } from './membership'
+import { checkNodeIdFree } from './node-id-check'
 import { NodePeer } from './node-peer'
 import { Outbox } from './outbox'
 import { clusterKeys } from './redis-keys'
@@ -154,6 +155,14 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: Ro
     rebuild().then(back, (error: unknown) => logger.warn(`cluster: could not reload the registry from Redis: ${redact((error as Error).message)}`))
   })
 
+  try {
+    await checkNodeIdFree(store, nodeId, cluster.nodeTtlMs)
+  } catch (error) {
+    commands.disconnect()
+    subscriber.disconnect()
+    if (error instanceof RxChannelsError) throw error
+    throw new RxChannelsError('cluster_unavailable', `cannot read the cluster from Redis at ${redaction.safeUrl}: ${redact((error as Error).message)}`)
+  }
   try {
     // What a previous run of this node left (it was killed, and restarted within the TTL) is
     // stale: its workers are gone. Cleared before this node listens to the cluster's events.

@@ -127,6 +127,13 @@ export class ClusterStore {
     return removed === 1
   }
 
+  /** Node `nodeId`'s membership as Redis holds it now: its URL and the ms before it expires, or undefined when there is none. */
+  async membership(nodeId: string): Promise<{ readonly url: string; readonly expiresInMs: number } | undefined> {
+    const key = this.keys.node(nodeId)
+    const [[, url], [, expiresInMs]] = (await this.redis.multi().get(key).pttl(key).exec()) as [[Error | null, string | null], [Error | null, number]]
+    return url === null || expiresInMs < 0 ? undefined : { url, expiresInMs }
+  }
+
   /** The nodes that joined, each with its advertised URL, or null once its membership expired. */
   async members(): Promise<Array<[string, string | null]>> {
     const ids = await this.redis.smembers(this.keys.nodes)

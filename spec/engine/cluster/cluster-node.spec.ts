@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import Redis from 'ioredis'
-import { silentLogger, startEngine, type Engine, type EngineOptions } from '../../../lib'
+import { lastValueFrom, toArray } from 'rxjs'
+import { openChannelEnd, RxChannelsError, silentLogger, startEngine, type ChannelReader, type Engine, type EngineOptions } from '../../../lib'
 import { clusterRouting } from '../../../lib/engine/cluster/cluster-routing'
 import { startEngineWith } from '../../../lib/engine/engine'
 import type { EngineRouting } from '../../../lib/engine/engine-routing'
@@ -216,6 +217,39 @@ describe('a cluster node', function () {
     expect(await taker.trigger({ function_id: 'stale.fn' })).to.equal('taken')
     const { functions } = (await taker.trigger({ function_id: 'engine::functions::list' })) as { functions: Array<{ function_id: string; node_id: string }> }
     expect(functions.filter((entry) => entry.function_id === 'stale.fn')).to.deep.equal([{ function_id: 'stale.fn', worker_id: taker.workerId, node_id: 'other' }])
+  })
+
+  it('refuses to start under the id of a live node (invalid_option naming its address), and leaves that node in the cluster', async () => {
+    const prefix = clusterPrefix()
+    const cluster = { redis: (redis as TestRedis).url, keyPrefix: prefix, nodeTtlMs: 1000 }
+    const live = await startEngine({ port: 0, logger: silentLogger, cluster: { ...cluster, nodeId: 'taken' } })
+    engines.push(live)
+    const holder = await worker(live.url)
+    holder.registerFunction('held.fn', () => 'from the live node')
+    await holder.ready()
+    const { writer, readerRef } = await holder.createChannel()
+
+    let twin: Engine | undefined
+    const refusal = await startEngine({ port: 0, logger: silentLogger, cluster: { ...cluster, nodeId: 'taken' } }).then(
+      (started) => {
+        twin = started
+        engines.push(started)
+        return undefined
+      },
+      (error: RxChannelsError) => error,
+    )
+    expect(twin?.url, 'a second engine under a live id').to.equal(undefined)
+    expect(refusal).to.be.instanceOf(RxChannelsError)
+    expect(refusal).to.include({ code: 'invalid_option' })
+    expect(refusal?.message).to.include(`node id taken is in use by a live node at ${live.url}`)
+
+    const other = await startEngine({ port: 0, logger: silentLogger, cluster: { ...cluster, nodeId: 'other' } })
+    engines.push(other)
+    await visibleFrom(other.url, 'held.fn')
+    expect(await (await worker(other.url)).trigger({ function_id: 'held.fn' })).to.equal('from the live node')
+    const reader = openChannelEnd(readerRef, { engineUrl: other.url }) as ChannelReader
+    writer.stream.end(Buffer.from('still reachable'))
+    expect(Buffer.concat(await lastValueFrom(reader.chunks$.pipe(toArray()))).toString()).to.equal('still reachable')
   })
 
   it('names the other live nodes and where they serve, for channel placement, and forgets a node that left', async () => {
