@@ -68,7 +68,7 @@ async function writeUntilStopped(writer: ChannelWriter, stopped: Promise<unknown
 describe('channels across a cluster on a real Redis (Redis and each engine their own process)', function () {
   this.timeout(60_000)
   const worker = useWorkers()
-  const { startNodes, stopAll } = useRedisCluster()
+  const { startNodes, stopAll, redis } = useRedisCluster()
 
   describe('three live nodes', () => {
     let a: ClusterEngine
@@ -177,6 +177,37 @@ describe('channels across a cluster on a real Redis (Redis and each engine their
         'writer proxied through the killed node': { reader: 'writer_aborted', writer: 'channel_closed' },
         'reader proxied through the killed node': { reader: 'channel_closed', writer: 'reader_gone' },
       })
+    })
+  })
+
+  describe('Redis killed mid-stream', () => {
+    after(stopAll)
+
+    it('keeps a channel across nodes flowing while Redis is down, however many node TTLs pass: every byte intact, a clean end', async () => {
+      const [a, b, c] = await startNodes(['rk-a', 'rk-b', 'rk-c'])
+      const { writerRef, readerRef } = await (await worker(a.url)).createChannel()
+      const writer = openChannelEnd(writerRef, { engineUrl: b.url }) as ChannelWriter
+      const reader = openChannelEnd(readerRef, { engineUrl: c.url }) as ChannelReader
+      const total = 8 * MiB
+      let killed: Promise<void> | undefined
+      // Paced at 2 MiB/s, the stream outlasts the outage by more than two node TTLs (1.5 s each): long
+      // enough for a node that counted its peers dead without Redis to close the ends it proxies.
+      const sink = slowThenFastSink(total, 2 * MiB, (taken) => {
+        if (taken >= MiB) killed ??= redis().kill()
+      })
+      const sent = createHash('sha256')
+      const writing = (async () => {
+        for (let written = 0; written < total; written += 64 * KiB) {
+          const chunk = randomBytes(64 * KiB)
+          sent.update(chunk)
+          if (!writer.stream.write(chunk)) await new Promise((resolve) => writer.stream.once('drain', resolve))
+        }
+        await new Promise<void>((resolve) => writer.stream.end(resolve))
+      })()
+      await Promise.all([writing, pipeline(reader.stream, sink)])
+      expect(killed, 'Redis killed mid-stream').to.not.equal(undefined)
+      await killed
+      expect(sink.sha256()).to.equal(sent.digest('hex'))
     })
   })
 })

@@ -65,6 +65,8 @@ export interface RedisCluster {
   track(child: TsProcess): void
   /** Stops every process started or tracked so far, newest first. */
   stopAll(): Promise<void>
+  /** The suite's Redis, once started. */
+  redis(): TestRedis
 }
 
 /**
@@ -94,5 +96,6 @@ export function useRedisCluster(): RedisCluster {
     },
     track: (child) => processes.push(child),
     stopAll,
+    redis: () => redis as TestRedis,
   }
 }
