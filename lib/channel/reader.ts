@@ -1,13 +1,13 @@
 import { lastValueFrom, map, Observable, toArray, type Subscription } from 'rxjs'
-import WebSocket from 'ws'
 import { ChannelError } from '../errors'
 import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
 import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
+import { concatBytes, utf8Length } from '../protocol/bytes'
 import type { StreamChannelRef } from '../protocol/refs'
-import { closeSocket } from '../socket/close'
 import type { ConnectOptions } from '../socket/connect'
+import type { Transport, WireSocket } from '../socket/wire'
 import { connectChannelEnd } from './connect-end'
 import { channelErrorFrom } from './close-error'
 import { Inbox } from './inbox'
@@ -16,6 +16,7 @@ import type { KeepAliveOptions } from './keep-alive'
 export interface ChannelEndOptions {
   /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
   readonly engineUrl: string
+  /** Node: how sockets are opened (TLS, headers); a browser has no such settings. */
   readonly connect?: ConnectOptions
   /** Reader: UTF-8 bytes of text messages kept unread before it stops reading its socket (default 1 MiB). */
   readonly maxUnreadMessageBytes?: number
@@ -49,7 +50,7 @@ const DEFAULT_UNREAD_BACKLOG_GRACE_MS = 10_000
  */
 export class ChannelReader {
   /** Binary chunks in order; completes on a clean end, errors on an abort. */
-  readonly chunks$: Observable<Buffer>
+  readonly chunks$: Observable<Uint8Array>
   /** Text messages in order; ends with `chunks$`. */
   readonly messages$: Observable<string>
   /**
@@ -57,11 +58,11 @@ export class ChannelReader {
    * While nothing is requested the reader reads ahead at most 16 frames, then stops reading
    * its socket, so the engine and in turn the writer are held back.
    */
-  readonly flow: Flow<Buffer>
+  readonly flow: Flow<Uint8Array>
 
-  private readonly chunkInbox: Inbox<Buffer>
+  private readonly chunkInbox: Inbox<Uint8Array>
   private readonly messageInbox: Inbox<string>
-  private ws?: WebSocket
+  private socket?: WireSocket
   private connection?: Subscription
   /** High while the socket is paused for unread chunks or messages. */
   private readonly unread = new WaterMarks()
@@ -71,6 +72,7 @@ export class ChannelReader {
   constructor(
     readonly ref: StreamChannelRef,
     private readonly options: ChannelEndOptions,
+    private readonly transport: Transport,
   ) {
     if (ref.direction !== 'read') throw new ChannelError('channel_refused', 'a ChannelReader needs a ref with direction "read"')
     const hooks = {
@@ -78,8 +80,8 @@ export class ChannelReader {
       onAbandoned: () => this.releaseIfAbandoned(),
       onBacklog: () => this.pace(),
     }
-    this.chunkInbox = new Inbox<Buffer>(hooks, (chunk) => chunk.length)
-    this.messageInbox = new Inbox<string>(hooks, (message) => Buffer.byteLength(message))
+    this.chunkInbox = new Inbox<Uint8Array>(hooks, (chunk) => chunk.length)
+    this.messageInbox = new Inbox<string>(hooks, utf8Length)
     this.chunks$ = this.chunkInbox.values$
     this.messages$ = this.messageInbox.values$
     this.flow = fromPausable(this.chunkInbox)
@@ -95,8 +97,8 @@ export class ChannelReader {
   }
 
   /** Every chunk until the end, concatenated; rejects if the stream does not end cleanly. */
-  readAll(): Promise<Buffer> {
-    return lastValueFrom(this.chunks$.pipe(toArray(), map((chunks) => Buffer.concat(chunks))))
+  readAll(): Promise<Uint8Array> {
+    return lastValueFrom(this.chunks$.pipe(toArray(), map(concatBytes)))
   }
 
   /** Stops reading: the writer learns that the reader has gone; both streams complete. */
@@ -111,15 +113,13 @@ export class ChannelReader {
 
   private connect(): void {
     if (this.connection || this.ended) return
-    this.connection = connectChannelEnd(this.ref, this.options, {
-      opened: (ws) => {
-        this.ws = ws
-        // A reader writes no data: only pongs and its close show the engine it is alive.
-        return () => 0
+    this.connection = connectChannelEnd(this.ref, this.options, this.transport, {
+      opened: (socket) => {
+        this.socket = socket
       },
-      frame: (frame) => {
-        if (frame.binary) this.chunkInbox.push(frame.data)
-        else this.messageInbox.push(frame.data.toString('utf8'))
+      frame: (data) => {
+        if (typeof data === 'string') this.messageInbox.push(data)
+        else this.chunkInbox.push(data)
       },
       attached: () => this.pace(),
       closed: (error) => this.finish(error),
@@ -130,7 +130,7 @@ export class ChannelReader {
   private stop(reason: string, error?: ChannelError): void {
     this.finish(error)
     this.connection?.unsubscribe()
-    if (this.ws) closeSocket(this.ws, CloseCode.Normal, reason)
+    this.socket?.close(CloseCode.Normal, reason)
   }
 
   private get maxUnreadMessageBytes(): number {
@@ -138,16 +138,16 @@ export class ChannelReader {
   }
 
   private pace(): void {
-    const ws = this.ws
-    if (!ws || ws.readyState !== WebSocket.OPEN) return
+    const socket = this.socket
+    if (!socket?.open) return
     const chunkBacklog = this.chunkInbox.backlogLength
     const messageBytes = this.messageInbox.backlogBytes
     const turned = this.unread.update(
       chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes,
       chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2,
     )
-    if (turned === 'high') ws.pause()
-    else if (turned === 'low') ws.resume()
+    if (turned === 'high') socket.pause()
+    else if (turned === 'low') socket.resume()
     this.watchForStall()
   }
 

@@ -1,7 +1,4 @@
-import { randomUUID } from 'crypto'
-import type { ChannelEndOptions } from '../channel/reader'
 import { asError, messageOf } from '../errors'
-import { materializeRefs } from '../node/channel-ends'
 import type { Logger } from '../log'
 import type { InvocationResult, InvokeFunction } from '../protocol/messages'
 import type { FunctionHandler } from './api'
@@ -18,7 +15,8 @@ export class InvocationServer {
     private readonly handlerOf: (functionId: string) => FunctionHandler | undefined,
     private readonly socket: WorkerSocket,
     private readonly outbox: Outbox,
-    private readonly channelOptions: ChannelEndOptions,
+    /** The input with its channel refs made live ends. */
+    private readonly materialize: (input: unknown) => unknown,
     private readonly logger: Logger,
   ) {}
 
@@ -31,7 +29,7 @@ export class InvocationServer {
         return
       }
       const text = resultFrame({ type: 'invocationresult', invocation_id: invocationId, function_id: functionId, ...body })
-      if (this.socket.send(text) || this.outbox.add(randomUUID(), text)) return
+      if (this.socket.send(text) || this.outbox.add(crypto.randomUUID(), text)) return
       this.logger.warn(`dropped the result of ${functionId}: not connected, and the outbox is full`)
     }
 
@@ -41,7 +39,7 @@ export class InvocationServer {
       return
     }
     try {
-      const input = materializeRefs(message.data, this.channelOptions)
+      const input = this.materialize(message.data)
       reply({ result: await handler(input, message.metadata) })
     } catch (error) {
       const failed = asError(error)

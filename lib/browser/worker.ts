@@ -1,0 +1,37 @@
+import type { ChannelEndOptions } from '../channel/reader'
+import type { WorkerClient, WorkerOptions } from '../sdk/api'
+import { Worker } from '../sdk/worker-client'
+import { WebChannelReader, WebChannelWriter } from './channel-ends'
+import { consoleLogger } from './console-logger'
+import { webSocketTransport } from './web-socket-transport'
+
+/** A worker in a page: no headers and no TLS settings (the browser owns both). */
+export type BrowserWorkerOptions = Omit<WorkerOptions, 'headers' | 'tls'>
+
+export type BrowserWorkerClient = WorkerClient<WebChannelReader, WebChannelWriter>
+
+/**
+ * Connects a web page to an engine as a worker: it can call functions, serve its own and
+ * open channels. A page cannot set headers on a WebSocket, so the token travels as
+ * `?token=` on the worker socket's URL (channel sockets carry their own keys).
+ */
+export function registerWorker(url: string, options: BrowserWorkerOptions = {}): BrowserWorkerClient {
+  const channelOptions: ChannelEndOptions = { engineUrl: url, keepAlive: options.channelKeepAlive }
+  return new Worker(url, options, {
+    url: options.token === undefined ? url : withToken(url, options.token),
+    transport: webSocketTransport(),
+    logger: options.logger ?? consoleLogger('rx-channels worker'),
+    description: { runtime: 'browser', name: options.workerName ?? `browser:${page.location?.host ?? 'page'}`, os: page.navigator?.userAgent ?? 'unknown' },
+    reader: (ref) => new WebChannelReader(ref, channelOptions),
+    writer: (ref) => new WebChannelWriter(ref, channelOptions),
+  })
+}
+
+/** What a page tells about itself (the project's types do not include the DOM). */
+const page = globalThis as { readonly location?: { readonly host: string }; readonly navigator?: { readonly userAgent: string } }
+
+function withToken(url: string, token: string): string {
+  const withQuery = new URL(url)
+  withQuery.searchParams.set('token', token)
+  return withQuery.toString()
+}
