@@ -1,4 +1,5 @@
 import type { Socket } from 'net'
+import * as E from 'fp-ts/Either'
 import { Subscription, type Observer } from 'rxjs'
 import type WebSocket from 'ws'
 import { messageOf } from '../errors'
@@ -15,6 +16,7 @@ import { logChannelEnd, type ChannelCreator, type ChannelEnding } from './channe
 import type { EngineEvent } from './events'
 import type { BudgetWaiter, HeldBytesBudget } from './held-bytes'
 import { shortId } from './log-words'
+import { grantCredit, initialCredit, UNLIMITED_CREDIT } from './reader-credit'
 
 type WriterEnd =
   | { readonly clean: true }
@@ -38,7 +40,9 @@ export interface RelayContext {
  * Observable; the reader's socket is a {@link FrameSender}. Frames are held (queued here plus
  * in flight to the reader) up to `bufferSize` frames and `maxHeldBytesPerChannel` bytes, and
  * while the engine-wide or the creating worker's byte budget has room; beyond that the
- * writer's socket is paused, so TCP backpressure reaches the writer. Either end may connect
+ * writer's socket is paused, so TCP backpressure reaches the writer. A reader in credit mode
+ * is sent a frame only against credit it granted; frames waiting for credit are held like
+ * any others, so a reader that grants slowly holds back the writer. Either end may connect
  * first. After the writer's end the channel lasts until the reader's socket has closed, since
  * its last frames are on their way until then.
  */
@@ -46,7 +50,8 @@ export class ChannelRelay implements BudgetWaiter {
   private readonly backlog: Frame[] = []
   private backlogBytes = 0
   private writer?: { ws: WebSocket; frames: Subscription }
-  private reader?: { ws: WebSocket; sender: FrameSender; subscriptions: Subscription }
+  /** `credit`: frames the reader may be sent now; unlimited unless it negotiated credit mode. */
+  private reader?: { ws: WebSocket; sender: FrameSender; subscriptions: Subscription; credit: number }
   private writerEnd?: WriterEnd
   private readerEnded = false
   /** High while the writer's socket is paused for what this channel holds or the budgets' room. */
@@ -117,14 +122,15 @@ export class ChannelRelay implements BudgetWaiter {
     // Not written$'s own subscription: that ends when the socket closes, before socketFrames reports the close.
     const subscriptions = new Subscription()
     subscriptions.add(sender.written$.subscribe(() => this.pump()))
-    // A reader sends no data; its frames are ignored, its close means it has gone away.
+    // A reader sends no data, only credit in credit mode; other readers' frames are ignored. Its close means it has gone away.
     subscriptions.add(
       socketFrames(ws).subscribe({
+        next: (frame) => this.onReaderFrame(frame),
         complete: () => this.onReaderGone('reader closed the channel', 'reader gone'),
         error: (error: unknown) => this.onReaderGone(`reader disconnected: ${messageOf(error)}`, lost(error) ? 'dropped' : 'reader gone'),
       }),
     )
-    this.reader = { ws, sender, subscriptions }
+    this.reader = { ws, sender, subscriptions, credit: initialCredit(ws.protocol) }
     this.readerSeen = true
     this.context.heartbeat.watch(ws, socket, (reason) => this.onReaderGone(`reader dropped: ${reason}`, 'dropped'), () => sender.writtenBytes)
     this.pump()
@@ -185,6 +191,21 @@ export class ChannelRelay implements BudgetWaiter {
     this.pump()
   }
 
+  /** A credit-mode reader's grant; anything else from it breaks the protocol and ends the channel. */
+  private onReaderFrame(frame: Frame): void {
+    const reader = this.reader
+    if (!reader || reader.credit === UNLIMITED_CREDIT || this.readerEnded) return
+    const granted = grantCredit(reader.credit, frame)
+    if (E.isRight(granted)) {
+      reader.credit = granted.right
+      this.pump()
+      return
+    }
+    const reason = `credit protocol violation: ${granted.left}`
+    closeSocket(reader.ws, CloseCode.PolicyViolation, reason)
+    this.onReaderGone(`reader closed: ${reason}`, 'reader gone')
+  }
+
   /** The reader's socket closed: after the writer's end that is how the channel ends; before it, the writer is told the reader has gone. */
   private onReaderGone(reason: string, outcome: 'reader gone' | 'dropped'): void {
     this.reader?.subscriptions.unsubscribe()
@@ -209,21 +230,28 @@ export class ChannelRelay implements BudgetWaiter {
     this.finish(ending)
   }
 
-  /** Moves held frames to the reader, sends it the end after the last one, and paces the writer. */
+  /**
+   * Moves held frames to the reader as far as its credit goes, sends it the end after the
+   * last one (an abort at once: what it would still be owed is lost anyway), and paces the writer.
+   */
   private pump(): void {
     const reader = this.reader
     if (reader && reader.sender.open && !this.readerEnded) {
-      while (this.backlog.length > 0) {
+      while (this.backlog.length > 0 && reader.credit > 0) {
         const frame = this.backlog.shift() as Frame
         this.backlogBytes -= frame.data.length
         this.relayed.framesOut++
         this.relayed.bytesOut += frame.data.length
+        reader.credit--
         reader.sender.next(frame)
       }
-      if (this.writerEnd) {
+      if (this.writerEnd?.clean === false) {
         this.readerEnded = true
-        if (this.writerEnd.clean) reader.sender.complete()
-        else reader.sender.close(this.writerEnd.code, this.writerEnd.reason)
+        this.dropBacklog()
+        reader.sender.close(this.writerEnd.code, this.writerEnd.reason)
+      } else if (this.writerEnd?.clean && this.backlog.length === 0) {
+        this.readerEnded = true
+        reader.sender.complete()
       }
     }
     this.countHeldBytes()

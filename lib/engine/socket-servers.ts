@@ -2,6 +2,7 @@ import { WebSocketServer } from 'ws'
 import { socketClassWithReasons } from '../socket/close-reasons'
 import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import type { EngineLimits } from './limits'
+import { selectChannelSubprotocol } from './reader-credit'
 
 /** The WebSocket servers of the engine's three endpoints, each with its own message limit; upgrades are handed to them. */
 export interface SocketServers {
@@ -21,6 +22,7 @@ export function createSocketServers(limits: EngineLimits): SocketServers {
       noServer: true,
       maxPayload: limits.maxFrameBytes,
       perMessageDeflate: false,
+      handleProtocols: selectChannelSubprotocol,
       // A slow reader may take minutes to drain what is queued ahead of its close frame: the
       // channel heartbeat, not an absolute timer, tells it from a dead one.
       ...WITHOUT_CLOSE_TIMEOUT,

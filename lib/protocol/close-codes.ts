@@ -12,6 +12,8 @@ export const CloseCode = {
   NoStatus: 1005,
   /** The TCP connection dropped without a close frame. */
   Abnormal: 1006,
+  /** A reader in credit mode sent something other than a valid grant (see `credit.ts`). */
+  PolicyViolation: 1008,
   /** A frame over the configured size limit. */
   TooBig: 1009,
   /** The writer aborted or vanished mid-stream. */
