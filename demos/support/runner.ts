@@ -21,6 +21,11 @@ export interface Demo {
   /** Prints `RESULT <json>`, and `progress N% ...` lines on stderr while it works. */
   readonly caller: string
   readonly callerArgs?: readonly string[]
+  /**
+   * Picks an address out of the callee's READY line (group 1): shown under the title, for a
+   * person to open, and passed to the caller after the engine's address.
+   */
+  readonly announce?: RegExp
   judge(result: unknown): Verdict
 }
 
@@ -48,8 +53,10 @@ export class DemoRunner {
     let verdict: Verdict
     try {
       callee = this.spawn(demo.callee, [])
-      await callee.waitForLine(/^READY/)
-      verdict = await this.callerVerdict(demo)
+      const ready = (await callee.waitForLine(/^READY/)).input ?? ''
+      const announced = demo.announce ? ready.match(demo.announce)?.[1] : undefined
+      if (announced !== undefined) this.report.detail(`open ${announced}`)
+      verdict = await this.callerVerdict(demo, announced === undefined ? [] : [announced])
     } catch (error) {
       verdict = { passed: false, summary: error instanceof Error ? error.message : String(error) }
     } finally {
@@ -62,8 +69,8 @@ export class DemoRunner {
     return verdict.passed
   }
 
-  private async callerVerdict(demo: Demo): Promise<Verdict> {
-    const caller = this.spawn(demo.caller, demo.callerArgs ?? [], (line) => {
+  private async callerVerdict(demo: Demo, announced: readonly string[]): Promise<Verdict> {
+    const caller = this.spawn(demo.caller, [...announced, ...(demo.callerArgs ?? [])], (line) => {
       const step = line.match(PROGRESS_LINE)
       if (step && !interruptedBy()) this.report.progress(Number(step[1]), line)
     })
