@@ -6,7 +6,8 @@ import { readFileSync } from 'fs'
 import http from 'http'
 import type { AddressInfo } from 'net'
 import path from 'path'
-import type { ChannelReader, ChannelWriter, WorkerClient } from '../../lib'
+import { lastValueFrom } from 'rxjs'
+import { fromAsyncIterable, type ChannelReader, type ChannelWriter, type WorkerClient } from '../../lib'
 
 // The build's own options for rx-channels/browser (a plain JS module shared with scripts/build.js).
 const { browserBundleOptions } = require('../../scripts/browser-bundle') as { browserBundleOptions: object }
@@ -48,15 +49,15 @@ export function registerDemoFunctions(worker: WorkerClient): void {
     return { bytes, sha256 }
   })
   worker.registerFunction({ id: 'files.generate', description: 'Writes a generated stream of any size to a channel' }, async ({ out, bytes }: GenerateInput) => {
-    const block = Buffer.alloc(MiB)
-    for (let offset = 0; offset < bytes; offset += MiB) {
-      block.fill(offset / MiB)
-      // Writes a copy: the block is refilled while the socket may still hold the last one.
-      if (!out.stream.write(Buffer.from(block.subarray(0, Math.min(MiB, bytes - offset))))) await new Promise((resolve) => out.stream.once('drain', resolve))
-    }
-    await new Promise<void>((resolve, reject) => out.stream.once('error', reject).end(resolve))
+    // Generated only as fast as the channel takes it; fails if the page goes away.
+    await lastValueFrom(fromAsyncIterable(generated(bytes)).to(out.chunks), { defaultValue: undefined })
     return { bytes }
   })
+}
+
+/** `bytes` bytes in blocks of 1 MiB, each filled with its index. */
+async function* generated(bytes: number): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < bytes; offset += MiB) yield Buffer.alloc(Math.min(MiB, bytes - offset), offset / MiB)
 }
 
 export interface DemoSite {

@@ -46,6 +46,8 @@ export interface BrowserUnderTest {
   readonly origin: string
   /** A fresh page that has loaded the bundle as `window.rx`; closed after the test. */
   openPage(): Promise<Page>
+  /** A fresh blank page; closed after the test. */
+  newPage(): Promise<Page>
   cdp(page: Page): Promise<CDPSession>
   /** Extra responses by path, for a test's own pages. */
   readonly routes: Map<string, { readonly type: string; readonly body: string | Buffer }>
@@ -65,9 +67,13 @@ function useChromium(executablePath: string): BrowserUnderTest {
   const state = {
     origin: '',
     routes,
-    async openPage() {
+    async newPage() {
       const page = await context.newPage()
       pages.push(page)
+      return page
+    },
+    async openPage() {
+      const page = await state.newPage()
       await page.goto(`${state.origin}/`)
       await page.waitForFunction(() => (globalThis as { rxLoaded?: boolean }).rxLoaded === true)
       return page
