@@ -47,6 +47,15 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
   const context = useEngine()
   const startWorker = useWorkers()
 
+  /** A Node worker, and a page registered as a worker with a DevTools session to measure it. */
+  async function nodeAndMeasuredPage() {
+    const node = await startWorker(context.url)
+    const page = await browser.openPage()
+    const session = await browser.cdp(page)
+    await registerPage(page, context.url)
+    return { node, page, session }
+  }
+
   it('a page calls a Node function, and a Node worker calls a function the page registered', async () => {
     const node = await startWorker(context.url)
     node.registerFunction('node.double', ({ n }: { n: number }) => ({ doubled: n * 2 }))
@@ -98,10 +107,7 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
 
   it('a page uploads a 256 MiB Blob to a Node worker that reads slowly and checks its SHA-256, with the page memory bounded', async function () {
     this.timeout(120_000)
-    const node = await startWorker(context.url)
-    const page = await browser.openPage()
-    const session = await browser.cdp(page)
-    await registerPage(page, context.url)
+    const { node, page, session } = await nodeAndMeasuredPage()
     const size = 256 * MiB
     const samples: number[] = []
     node.registerFunction('node.hash', async ({ upload }: { upload: ChannelReader }) => {
@@ -139,10 +145,7 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
 
   it('a page downloads 256 MiB from a Node worker at a slow pace while the engine holds at most buffer_size frames for it', async function () {
     this.timeout(120_000)
-    const node = await startWorker(context.url)
-    const page = await browser.openPage()
-    const session = await browser.cdp(page)
-    await registerPage(page, context.url)
+    const { node, page, session } = await nodeAndMeasuredPage()
     const size = 256 * MiB
     const bufferSize = 8
     const held: number[] = []
