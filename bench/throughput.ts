@@ -46,6 +46,7 @@ export async function relayed(
   sizeMiB: number,
   path: 'rx' | 'stream',
   workerFlags: readonly string[] = [],
+  readerArgs: readonly string[] = [],
 ): Promise<ThroughputRun> {
   return withRelay(writerScript, readerScript, async (client) => {
     const channel = await client.createChannel()
@@ -61,7 +62,7 @@ export async function relayed(
     })
     const { bytes, seconds, fullGcs } = await received
     return { name, bytes, mibPerSecond: bytes / 1048576 / seconds, fullGcs: { writer: sent.fullGcs, reader: fullGcs } }
-  }, workerFlags)
+  }, workerFlags, readerArgs)
 }
 
 /**
@@ -76,6 +77,8 @@ export async function throughput(sizeMiB: number, rounds: number): Promise<Throu
     () => direct(sizeMiB),
     () => relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, sizeMiB, 'rx'),
     () => relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, sizeMiB, 'stream'),
+    () => relayed('rx-channels, RxJS path, reader in credit mode', sdk, sdk, sizeMiB, 'rx', [], ['credit']),
+    () => relayed('rx-channels, Node streams, reader in credit mode', sdk, sdk, sizeMiB, 'stream', [], ['credit']),
     () => relayed('official iii-sdk ends, same engine', iii, iii, sizeMiB, 'stream'),
     () => relayed(`rx-channels, RxJS path, workers run with ${floor[0]}`, sdk, sdk, sizeMiB, 'rx', floor),
     () => relayed(`rx-channels, Node streams, workers run with ${floor[0]}`, sdk, sdk, sizeMiB, 'stream', floor),

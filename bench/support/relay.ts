@@ -12,7 +12,8 @@ export async function stopAll(processes: TsProcess[]): Promise<void> {
 
 /**
  * Runs `work` against a fresh relay: an engine process, a `send` worker and a `receive`
- * worker, each its own process (started with `workerFlags`), and a client in this one.
+ * worker, each its own process (started with `workerFlags`; the reader's also given
+ * `readerArgs`), and a client in this one.
  * Everything stops afterwards.
  */
 export async function withRelay<T>(
@@ -20,10 +21,11 @@ export async function withRelay<T>(
   readerScript: string,
   work: (client: WorkerClient) => Promise<T>,
   workerFlags: readonly string[] = [],
+  readerArgs: readonly string[] = [],
 ): Promise<T> {
   const { engine, url } = await spawnEngineProcess()
   const writer = spawnTs(writerScript, [url, 'send'], { nodeFlags: workerFlags })
-  const reader = spawnTs(readerScript, [url, 'receive'], { nodeFlags: workerFlags })
+  const reader = spawnTs(readerScript, [url, 'receive', ...readerArgs], { nodeFlags: workerFlags })
   await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
   const client = registerWorker(url, { logger: silentLogger })
   try {

@@ -1,4 +1,5 @@
-// A worker on our SDK for throughput runs. Usage: sdk-worker.ts URL send|receive.
+// A worker on our SDK for throughput runs. Usage: sdk-worker.ts URL send|receive [credit].
+// With `credit`, its channel readers ask the engine for credit mode (channelReaderCredit).
 // `bench.send` writes MiB into a channel, `bench.receive` reads one to its end; `path`
 // picks the RxJS path (Flow.to, chunks$) or the Node stream path (writer.stream, reader.stream).
 import { lastValueFrom } from 'rxjs'
@@ -15,7 +16,7 @@ async function* frames(sizeMiB: number): AsyncGenerator<Buffer> {
 }
 
 async function main(): Promise<void> {
-  const worker = registerWorker(process.argv[2], { logger: silentLogger })
+  const worker = registerWorker(process.argv[2], { logger: silentLogger, channelReaderCredit: process.argv[4] === 'credit' })
   const role = process.argv[3]
   if (role === 'send') worker.registerFunction('bench.send', async ({ writer, sizeMiB, path }: { writer: ChannelWriter; sizeMiB: number; path: 'rx' | 'stream' }) => {
     const fullGcs = countFullGcs()

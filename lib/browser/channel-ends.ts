@@ -18,8 +18,9 @@ const transport: Transport = webSocketTransport()
 export class WebChannelReader extends ChannelReader {
   private webStream?: ReadableStream<Uint8Array>
 
+  /** A page cannot pause its socket: the reader asks the engine for the credit mode unless told not to. */
   constructor(ref: StreamChannelRef, options: ChannelEndOptions) {
-    super(ref, options, transport)
+    super(ref, { readerCredit: true, ...options }, transport)
   }
 
   get readable(): ReadableStream<Uint8Array> {

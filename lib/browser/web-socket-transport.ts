@@ -6,15 +6,6 @@ import { redactUrl } from '../socket/redact-url'
 import { SocketClosedError } from '../socket/socket-closed-error'
 import type { Transport, WireData, WireRole, WireSocket } from '../socket/wire'
 
-/** The subprotocol a reader offers; an engine that selects it sends frames only against credits. */
-export const CREDIT_PROTOCOL = 'rx-channels.credit.v1'
-
-/**
- * Frames a reader lets the engine send ahead: topped up as frames arrive, so the page holds
- * at most this many in flight besides what the reader keeps unread (16 frames of 64 KiB).
- */
-export const CREDIT_WINDOW = 16
-
 /** How often a writer looks at `bufferedAmount` while bytes are buffered: the browser has no drain event. */
 const BUFFERED_POLL_MS = 10
 
@@ -43,18 +34,18 @@ type BrowserWebSocketClass = new (url: string, protocols?: string[]) => BrowserW
 
 /**
  * The browser transport: the page's own WebSocket. It cannot set headers (the worker token
- * travels in the URL), cannot pause its socket (readers use the credit mode instead) and has
- * no write callbacks (writers watch `bufferedAmount`).
+ * travels in the URL), cannot pause its socket (readers ask for the credit mode instead) and
+ * has no write callbacks (writers watch `bufferedAmount`).
  */
 export function webSocketTransport(): Transport {
   return {
-    open: (url: string, role: WireRole) =>
+    open: (url: string, _role: WireRole, protocols: readonly string[] = []) =>
       new Observable<WireSocket>((subscriber) => {
         const WebSocketClass = (globalThis as unknown as { WebSocket?: BrowserWebSocketClass }).WebSocket
         let ws: BrowserWebSocket
         try {
           if (WebSocketClass === undefined) throw new TypeError('this runtime has no WebSocket')
-          ws = new WebSocketClass(url, role === 'reader' ? [CREDIT_PROTOCOL] : [])
+          ws = new WebSocketClass(url, [...protocols])
         } catch (error) {
           subscriber.error(new ConnectionError('invalid_url', `cannot connect to ${redactUrl(url)}: ${messageOf(error)}`, { cause: error }))
           return
@@ -93,14 +84,9 @@ class BrowserWireSocket implements WireSocket {
   readonly frames$: Observable<WireData>
   private readonly written = new Subject<void>()
   readonly written$ = this.written.asObservable()
-  private readonly creditMode: boolean
-  /** Credits granted that the engine has not used yet. */
-  private credits = 0
-  private pausedNow = false
   private pollTimer?: ReturnType<typeof setInterval>
 
   constructor(private readonly ws: BrowserWebSocket) {
-    this.creditMode = ws.protocol === CREDIT_PROTOCOL
     const onClosed = () => {
       ws.removeEventListener('close', onClosed)
       clearInterval(this.pollTimer)
@@ -110,9 +96,6 @@ class BrowserWireSocket implements WireSocket {
     this.frames$ = new Observable<WireData>((subscriber) => {
       const onMessage = (event: BrowserSocketEvent) => {
         subscriber.next(typeof event.data === 'string' ? event.data : new Uint8Array(event.data as ArrayBuffer))
-        if (!this.creditMode) return
-        this.credits--
-        this.grant()
       }
       const onClose = (event: BrowserSocketEvent) => {
         const code = event.code ?? 1006
@@ -126,7 +109,6 @@ class BrowserWireSocket implements WireSocket {
         ws.removeEventListener('close', onClose)
       }
     })
-    this.grant()
   }
 
   get open(): boolean {
@@ -137,8 +119,8 @@ class BrowserWireSocket implements WireSocket {
     return this.ws.bufferedAmount
   }
 
-  get paused(): boolean {
-    return this.pausedNow
+  get protocol(): string {
+    return this.ws.protocol
   }
 
   send(data: WireData): void {
@@ -146,15 +128,13 @@ class BrowserWireSocket implements WireSocket {
     this.watchBuffered()
   }
 
-  /** Without credits the engine sends regardless: a reader then holds what arrives (an engine without the credit mode). */
-  pause(): void {
-    this.pausedNow = true
-  }
+  /**
+   * A page cannot stop reading its socket: readers ask for the credit mode instead, and one
+   * whose engine has none holds whatever arrives.
+   */
+  pause(): void {}
 
-  resume(): void {
-    this.pausedNow = false
-    this.grant()
-  }
+  resume(): void {}
 
   close(code: number, reason: string): void {
     if (this.ws.readyState === OPEN || this.ws.readyState === CONNECTING) this.ws.close(browserCloseCode(code), closeReason(reason))
@@ -171,14 +151,6 @@ class BrowserWireSocket implements WireSocket {
    */
   keepAlive(): () => void {
     return () => undefined
-  }
-
-  /** Tops the engine's credit back up to the window once half of it is used, unless paused. */
-  private grant(): void {
-    if (!this.creditMode || this.pausedNow || !this.open || this.credits > CREDIT_WINDOW / 2) return
-    const frames = CREDIT_WINDOW - this.credits
-    this.credits = CREDIT_WINDOW
-    this.ws.send(JSON.stringify({ type: 'credit', frames }))
   }
 
   /** Emits `written$` as the buffered amount falls, polling while anything is buffered. */

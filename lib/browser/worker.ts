@@ -5,8 +5,8 @@ import { WebChannelReader, WebChannelWriter } from './channel-ends'
 import { consoleLogger } from './console-logger'
 import { webSocketTransport } from './web-socket-transport'
 
-/** A worker in a page: no headers and no TLS settings (the browser owns both). */
-export type BrowserWorkerOptions = Omit<WorkerOptions, 'headers' | 'tls'>
+/** A worker in a page: no headers and no TLS settings (the browser owns both); its readers always use credit. */
+export type BrowserWorkerOptions = Omit<WorkerOptions, 'headers' | 'tls' | 'channelReaderCredit'>
 
 export type BrowserWorkerClient = WorkerClient<WebChannelReader, WebChannelWriter>
 

@@ -14,6 +14,8 @@ export interface ChannelEndSocket {
    * sender), adding its subscriptions to `connection`.
    */
   opened(socket: WireSocket, connection: Subscription): void
+  /** WebSocket subprotocols this end offers. */
+  readonly protocols?: readonly string[]
   /** A frame from the engine. */
   frame?(data: WireData): void
   /** Its frames and liveness are watched now. */
@@ -49,7 +51,7 @@ export function connectChannelEnd(ref: StreamChannelRef, options: ChannelEndOpti
     end.attached()
   }
   connection.add(
-    transport.open(channelUrl(options.engineUrl, ref), ref.direction === 'read' ? 'reader' : 'writer').subscribe({
+    transport.open(channelUrl(options.engineUrl, ref), ref.direction === 'read' ? 'reader' : 'writer', end.protocols).subscribe({
       next: attach,
       error: (error: unknown) => end.refused(channelErrorFrom(error)),
     }),

@@ -5,6 +5,7 @@ import { fromPausable } from '../flow/from-pausable'
 import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
 import { concatBytes, utf8Length } from '../protocol/bytes'
+import { CREDIT_SUBPROTOCOL } from '../protocol/credit'
 import type { StreamChannelRef } from '../protocol/refs'
 import type { ConnectOptions } from '../socket/connect'
 import type { Transport, WireSocket } from '../socket/wire'
@@ -27,6 +28,8 @@ export interface ChannelEndOptions {
   readonly unreadBacklogGraceMs?: number
   /** Pings from this end, and how long the engine may show no progress. */
   readonly keepAlive?: KeepAliveOptions
+  /** Reader: ask the engine for credit mode rather than pausing the socket (see `WorkerOptions.channelReaderCredit`). */
+  readonly readerCredit?: boolean
 }
 
 /** Chunks kept unread before the reader stops reading its socket. */
@@ -68,6 +71,8 @@ export class ChannelReader {
   private readonly unread = new WaterMarks()
   private stallTimer?: NodeJS.Timeout
   private ended = false
+  /** In credit mode: frames granted to the engine and not received yet. */
+  private creditOutstanding?: number
 
   constructor(
     readonly ref: StreamChannelRef,
@@ -114,12 +119,17 @@ export class ChannelReader {
   private connect(): void {
     if (this.connection || this.ended) return
     this.connection = connectChannelEnd(this.ref, this.options, this.transport, {
+      protocols: this.options.readerCredit ? [CREDIT_SUBPROTOCOL] : undefined,
       opened: (socket) => {
         this.socket = socket
+        if (socket.protocol === CREDIT_SUBPROTOCOL) this.creditOutstanding = 0
       },
       frame: (data) => {
+        if (this.creditOutstanding !== undefined) this.creditOutstanding--
         if (typeof data === 'string') this.messageInbox.push(data)
         else this.chunkInbox.push(data)
+        // A frame handed straight to a subscriber is no backlog change, yet it used a credit.
+        if (this.creditOutstanding !== undefined) this.pace()
       },
       attached: () => this.pace(),
       closed: (error) => this.finish(error),
@@ -146,9 +156,22 @@ export class ChannelReader {
       chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes,
       chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2,
     )
-    if (turned === 'high') socket.pause()
+    if (this.creditOutstanding !== undefined) this.grantCredit(socket, chunkBacklog)
+    else if (turned === 'high') socket.pause()
     else if (turned === 'low') socket.resume()
     this.watchForStall()
+  }
+
+  /**
+   * Credit mode: keeps what is unread plus what is granted within the read-ahead, granting in
+   * batches of at least half of it (one small message per half window, not one per frame).
+   */
+  private grantCredit(socket: WireSocket, chunkBacklog: number): void {
+    const outstanding = this.creditOutstanding ?? 0
+    const room = HIGH_WATER_FRAMES - chunkBacklog - outstanding
+    if (this.unread.high || room < HIGH_WATER_FRAMES / 2) return
+    this.creditOutstanding = outstanding + room
+    socket.send(JSON.stringify({ type: 'credit', frames: room }))
   }
 
   /** What holds the socket paused with nothing subscribed to read it, if anything. */

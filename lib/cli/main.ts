@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs'
 import { parseArgs } from 'util'
-import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, startEngine, type EngineLimits, type EngineOptions } from '../engine'
+import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, originPolicy, startEngine, type EngineLimits, type EngineOptions } from '../engine'
 import { stderrLogger, type LogFormat, type LogLevel } from '../log'
 import { exitWithLauncher, hasHeapFloor, relaunchWithHeapFloor } from './heap-floor'
 import { whenParentExits } from './parent-watch'
@@ -53,6 +53,11 @@ Options:
   --token TOKEN                  require this token from workers and /otel, as "Authorization: Bearer"
                                  or ?token= (default: $${TOKEN_ENV}, which ps does not show);
                                  channel sockets stay guarded by their own keys
+  --allowed-origins LIST         browser pages that may open sockets, comma-separated:
+                                 scheme://host[:port], scheme://host:* (any port), or * for all;
+                                 other pages get HTTP 403, clients that send no Origin are not
+                                 affected (default: loopback pages, http(s)://localhost:*,
+                                 http(s)://127.0.0.1:*, http(s)://[::1]:*)
   --tls-cert FILE                serve wss:// with this PEM certificate (with --tls-key)
   --tls-key FILE                 the PEM private key of --tls-cert
   --keep-channels-of-gone-workers
@@ -102,6 +107,16 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
   const token = values.token ?? process.env[TOKEN_ENV]
   if (token === '') fail(`the token must not be empty (--token or $${TOKEN_ENV})`)
 
+  const origins = values['allowed-origins']
+  const allowedOrigins = origins === undefined ? undefined : origins.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')
+  if (allowedOrigins !== undefined) {
+    try {
+      originPolicy(allowedOrigins)
+    } catch (error) {
+      fail(`--allowed-origins: ${(error as Error).message.replace(/^allowedOrigins: /, '')}`)
+    }
+  }
+
   const certFile = values['tls-cert']
   const keyFile = values['tls-key']
   if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together')
@@ -113,6 +128,7 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
     logger: stderrLogger('rx-channels engine', level, format),
     dropChannelsOfGoneWorkers: !values['keep-channels-of-gone-workers'],
     token,
+    allowedOrigins,
     tls,
     ...limits,
   }
@@ -171,6 +187,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   token: { type: 'string' },
+  'allowed-origins': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'keep-channels-of-gone-workers': { type: 'boolean' },

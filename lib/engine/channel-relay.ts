@@ -92,9 +92,12 @@ export class ChannelRelay implements BudgetWaiter {
     return this.writerSeen && this.readerSeen
   }
 
-  /** The writer ended cleanly and the reader has been sent everything and the end: only delivery is left. */
+  /**
+   * The writer ended cleanly and its reader is connected: only delivery is left (frames a
+   * credit-mode reader has not granted credit for yet included).
+   */
   get draining(): boolean {
-    return this.readerEnded && this.writerEnd?.clean === true
+    return this.writerEnd?.clean === true && (this.readerEnded || this.reader !== undefined)
   }
 
   isTaken(direction: ChannelDirection): boolean {

@@ -13,6 +13,7 @@ import type { EngineEvent } from './events'
 import { answerRequests } from './health'
 import { resolveLimits, type EngineLimits } from './limits'
 import { OpenSockets } from './open-sockets'
+import { LOOPBACK_ORIGINS, originGate } from './origins'
 import { createEngineServer, listen } from './server'
 import { shutDown } from './shutdown'
 import { TelemetrySockets } from './telemetry'
@@ -41,6 +42,15 @@ export interface EngineOptions extends Partial<EngineLimits> {
    * or `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
    */
   readonly token?: string
+  /**
+   * Browser pages allowed to open sockets, by the `Origin` of their upgrades: `scheme://host`,
+   * `scheme://host:port`, `scheme://host:*` (any port), or `*` for every page. Upgrades from
+   * other pages are refused with HTTP 403; upgrades without an `Origin` (not from a browser)
+   * are always allowed. Default: pages on loopback only (`http(s)://localhost:*`,
+   * `http(s)://127.0.0.1:*`, `http(s)://[::1]:*`), so a site the user visits cannot drive their
+   * local engine.
+   */
+  readonly allowedOrigins?: readonly string[]
   /** Serve wss:// with this certificate and private key (PEM). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
 }
@@ -72,6 +82,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   if (options.token === '') throw new RxChannelsError('invalid_option', 'token must not be empty')
   const heartbeatMs = options.heartbeatMs ?? 30_000
   const now = () => performance.now()
+  const origins = originGate(options.allowedOrigins ?? LOOPBACK_ORIGINS, logger, now)
   const events = new Subject<EngineEvent>()
   const state: EngineState = {
     limits,
@@ -87,6 +98,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const onUpgrade = routeUpgrades(state, {
     token: options.token,
     dropChannels: options.dropChannelsOfGoneWorkers ?? true,
+    origins,
     telemetry,
     closing: () => closing !== undefined,
   })

@@ -4,6 +4,8 @@ import { CREDIT_SUBPROTOCOL, decodeCreditMessage, MAX_OUTSTANDING_CREDIT } from 
 import { failureReason } from '../protocol/decode'
 import type { Frame } from '../socket/frame'
 
+const CREDIT_SHAPE = `expected {"type":"credit","frames":N}, N a whole number from 1 to ${MAX_OUTSTANDING_CREDIT}`
+
 /** Credit of a reader that did not negotiate credit mode: it is sent whatever is held, as its socket takes it. */
 export const UNLIMITED_CREDIT = Number.POSITIVE_INFINITY
 
@@ -31,7 +33,8 @@ export function initialCredit(protocol: string): number {
 export function grantCredit(outstanding: number, frame: Frame): E.Either<string, number> {
   if (frame.binary) return E.left('a credit-mode reader sends only credit messages, not binary frames')
   const decoded = decodeCreditMessage(frame.data.toString('utf8'))
-  if (E.isLeft(decoded)) return E.left(failureReason(decoded.left))
+  // What the reader sent is not quoted back: the reason is logged and told to the writer, and it may hold anything.
+  if (E.isLeft(decoded)) return E.left(decoded.left.kind === 'invalid_json' ? failureReason(decoded.left) : CREDIT_SHAPE)
   const total = outstanding + decoded.right.frames
   if (total > MAX_OUTSTANDING_CREDIT) return E.left(`credit over ${MAX_OUTSTANDING_CREDIT} frames outstanding`)
   return E.right(total)

@@ -6,6 +6,7 @@ import { acceptWorker } from './accept-worker'
 import { tokenPresented } from './auth'
 import type { EngineState } from './engine-state'
 import { refuseUpgrade } from './http'
+import type { OriginGate } from './origins'
 import { SHUTDOWN_REASON } from './shutdown'
 import { createSocketServers } from './socket-servers'
 import type { TelemetrySockets } from './telemetry'
@@ -14,6 +15,8 @@ export interface UpgradeRouting {
   /** The token worker and telemetry sockets must present, if any. */
   readonly token: string | undefined
   readonly dropChannels: boolean
+  /** Refuses upgrades from browser pages that may not open sockets (`allowedOrigins`). */
+  readonly origins: OriginGate
   readonly telemetry: TelemetrySockets
   /** Whether the engine is shutting down: upgrades are then refused with 503. */
   readonly closing: () => boolean
@@ -22,7 +25,8 @@ export interface UpgradeRouting {
 /**
  * The engine's `upgrade` handler: channel sockets on `/ws/channels/{id}` (guarded by their
  * access keys), worker sockets on `/`, telemetry on `/otel` (both guarded by the token, if
- * any). Anything else, or a refused upgrade, is answered with a plain HTTP error.
+ * any). Anything else, or a refused upgrade, is answered with a plain HTTP error; so is an
+ * upgrade from a browser page whose origin is not allowed, whatever its endpoint.
  */
 export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const { logger, channels, sockets } = state
@@ -33,6 +37,7 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
       refuseUpgrade(socket, 503, SHUTDOWN_REASON)
       return
     }
+    if (!routing.origins(request, socket)) return
     let url: URL
     try {
       url = new URL(request.url ?? '/', 'http://engine')

@@ -17,8 +17,8 @@ import type { Liveness, Transport, WireData, WireRole, WireSocket } from '../soc
  */
 export function wsTransport(connect: ConnectOptions = {}): Transport {
   return {
-    open: (url: string, role: WireRole) =>
-      openSocket(url, connect, role === 'worker' ? {} : WITHOUT_CLOSE_TIMEOUT).pipe(map((ws) => new WsWireSocket(ws, role))),
+    open: (url: string, role: WireRole, protocols?: readonly string[]) =>
+      openSocket(url, { ...connect, protocols }, role === 'worker' ? {} : WITHOUT_CLOSE_TIMEOUT).pipe(map((ws) => new WsWireSocket(ws, role))),
   }
 }
 
@@ -48,8 +48,8 @@ class WsWireSocket implements WireSocket {
     return this.sender.written$
   }
 
-  get paused(): boolean {
-    return this.ws.isPaused
+  get protocol(): string {
+    return this.ws.protocol
   }
 
   send(data: WireData): void {

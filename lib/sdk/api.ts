@@ -39,6 +39,13 @@ export interface WorkerOptions {
   readonly logger?: Logger
   /** Pings from this worker's channel ends, and how long the engine may show them no progress. */
   readonly channelKeepAlive?: KeepAliveOptions
+  /**
+   * Channel readers ask the engine for credit mode (README, protocol notes) instead of pausing
+   * their socket: the engine then sends only the frames a reader has room for. Needs an
+   * rx-channels engine that offers it (an engine without it fails the reader's handshake).
+   * Default false.
+   */
+  readonly channelReaderCredit?: boolean
 }
 
 /** What a function is registered with: an id and optional descriptions shown in listings. */

@@ -12,7 +12,7 @@ export type { Channel, FunctionDefinition, FunctionHandler, FunctionRef, Trigger
  * background, and registrations and invocations made before it opens are sent when it does.
  */
 export function registerWorker(url: string, options: WorkerOptions = {}): WorkerClient {
-  const channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive }
+  const channelOptions = { engineUrl: url, connect: { tls: options.tls }, keepAlive: options.channelKeepAlive, readerCredit: options.channelReaderCredit }
   const headers = options.token === undefined ? options.headers : { ...options.headers, authorization: `Bearer ${options.token}` }
   return new Worker(url, options, {
     url,

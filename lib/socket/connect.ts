@@ -17,6 +17,8 @@ export interface TlsConnectOptions {
 
 export interface ConnectOptions {
   readonly headers?: Record<string, string>
+  /** WebSocket subprotocols to offer; the server must select one of them, or the handshake fails. */
+  readonly protocols?: readonly string[]
   readonly handshakeTimeoutMs?: number
   readonly tls?: TlsConnectOptions
 }
@@ -45,7 +47,7 @@ export function openSocket(url: string, options: ConnectOptions = {}, wsOptions:
   return new Observable<WebSocket>((subscriber) => {
     let ws: WebSocket
     try {
-      ws = new WebSocket(url, {
+      ws = new WebSocket(url, options.protocols === undefined ? [] : [...options.protocols], {
         headers: options.headers,
         handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
         perMessageDeflate: false,

@@ -15,6 +15,8 @@ export interface WireSocket {
   /** Frames received, in order; completes on a clean close, errors with `SocketClosedError` on any other. */
   readonly frames$: Observable<WireData>
   readonly open: boolean
+  /** The subprotocol the engine selected, or '' for none. */
+  readonly protocol: string
   send(data: WireData): void
   /** Bytes handed to `send` that the network has not taken yet. */
   readonly bufferedBytes: number
@@ -22,11 +24,10 @@ export interface WireSocket {
   readonly written$: Observable<void>
   /**
    * Stops taking frames from the engine until `resume`, so the engine holds them: ws stops
-   * reading the TCP socket; a browser stops granting credits (see the README's protocol notes).
+   * reading the TCP socket. A browser cannot: its readers use the credit mode instead.
    */
   pause(): void
   resume(): void
-  readonly paused: boolean
   /** Closes with a code and reason whatever the state; a socket still connecting is aborted. */
   close(code: number, reason: string): void
   /** Drops the connection without a closing handshake. */
@@ -50,5 +51,6 @@ export interface Liveness {
  * unsubscribing before it opens aborts the handshake.
  */
 export interface Transport {
-  open(url: string, role: WireRole): Observable<WireSocket>
+  /** `protocols`: WebSocket subprotocols to offer (a reader asking for the credit mode). */
+  open(url: string, role: WireRole, protocols?: readonly string[]): Observable<WireSocket>
 }

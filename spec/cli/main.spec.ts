@@ -248,7 +248,7 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
-    for (const flag of ['--token TOKEN', 'RX_CHANNELS_TOKEN', '--tls-cert FILE', '--tls-key FILE', '--keep-channels-of-gone-workers']) {
+    for (const flag of ['--token TOKEN', 'RX_CHANNELS_TOKEN', '--allowed-origins LIST', '--tls-cert FILE', '--tls-key FILE', '--keep-channels-of-gone-workers']) {
       expect(stdout).to.include(flag)
     }
   })
@@ -417,6 +417,21 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     const { code, stderr } = await runCli('engine', '--token=').ended
     expect(code).to.equal(2)
     expect(stderr).to.include('the token must not be empty')
+  })
+
+  it('engine --allowed-origins takes a comma-separated list in place of the loopback default, and exits 2 on an entry that is no origin', async () => {
+    const { cli, url } = await cliEngine(['--allowed-origins', 'https://app.example, http://dev.example:*'])
+    expect(await refusal(url, { origin: 'http://localhost:5173' })).to.deep.equal({ status: 403, body: 'origin http://localhost:5173 is not allowed (allowedOrigins)' })
+    for (const origin of ['https://app.example', 'http://dev.example:8080']) {
+      const worker = await rawWorker(url, { origin })
+      expect(await worker.next('workerregistered')).to.have.property('worker_id')
+    }
+    cli.child.kill('SIGTERM')
+    expect((await cli.ended).code).to.equal(0)
+    const { code, stdout, stderr } = await runCli('engine', '--allowed-origins', 'https://app.example/').ended
+    expect(code).to.equal(2)
+    expect(stdout).to.equal('')
+    expect(stderr).to.include('rx-channels: --allowed-origins: "https://app.example/" is not an origin')
   })
 
   /** The engine's pid and node flags, from its debug log line. */

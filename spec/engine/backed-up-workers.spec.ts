@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { once } from 'events'
+import WebSocket from 'ws'
 import type { Engine } from '../../lib'
 import { nextEvent, rawWorker, recordingLogger, registered, sendJson, useEngine, type RawWorker } from '../support/engine'
 import { useWorkers } from '../support/workers'
@@ -167,6 +169,18 @@ describe('workers that stop reading', () => {
       expect(calls).to.be.greaterThan(0)
       expect(disconnected).to.deep.equal([muteId])
       expect(context.engine.stats().workers).to.equal(2)
+    })
+  })
+
+  describe('liveness of a peer that only answers pings (a browser page: it cannot send pings, its browser answers them)', () => {
+    const context = useEngine({ heartbeatMs: 100 })
+
+    it('keeps an idle worker that sends nothing but pongs, however many beats pass', async () => {
+      const idle = await rawWorker(context.url)
+      await idle.next('workerregistered')
+      for (let beats = 0; beats < 6; beats++) await once(idle.ws, 'ping')
+      expect(idle.ws.readyState).to.equal(WebSocket.OPEN)
+      expect(context.engine.stats().workers).to.equal(1)
     })
   })
 })

@@ -1,6 +1,9 @@
 import { expect } from 'chai'
+import { once } from 'events'
 import { lastValueFrom, reduce, Subject } from 'rxjs'
+import WebSocket from 'ws'
 import { channelUrl } from '../../lib/protocol/channel-url'
+import { CREDIT_SUBPROTOCOL } from '../../lib/protocol/credit'
 import { createRawChannel, nextEvent, openRaw, statsReach, useEngine } from '../support/engine'
 import { useWorkers } from '../support/workers'
 
@@ -52,5 +55,26 @@ describe('channel socket heartbeat (issue 10 items 1 and 7d)', () => {
     demand.next(Number.MAX_SAFE_INTEGER)
     expect(await received).to.equal(total * 64 * 1024)
     await lastValueFrom(writer.closed$, { defaultValue: undefined })
+  })
+
+  it('keeps a credit-mode reader that withholds credit alive by its pongs alone, as a browser (which cannot ping) answers them', async () => {
+    const { writer, reader } = await createRawChannel(context.url, { buffer_size: 4 })
+    const readerWs = new WebSocket(channelUrl(context.url, reader), [CREDIT_SUBPROTOCOL])
+    await once(readerWs, 'open')
+    let received = 0
+    readerWs.on('message', () => received++)
+    const writerEnd = await openRaw(channelUrl(context.url, writer))
+    const paused = nextEvent(context.engine, 'writer_paused')
+    for (let index = 0; index < 16; index++) writerEnd.ws.send(Buffer.alloc(64 * 1024, index))
+    await paused
+    // Six beats pass: each brings a ping, which ws answers with a pong, as a browser does; nothing else moves.
+    for (let beats = 0; beats < 6; beats++) await once(readerWs, 'ping')
+    expect(context.engine.stats().channels).to.equal(1)
+    expect(received).to.equal(0)
+    readerWs.send(JSON.stringify({ type: 'credit', frames: 16 }))
+    writerEnd.ws.close(1000)
+    const [code] = (await once(readerWs, 'close')) as [number]
+    expect(code).to.equal(1000)
+    expect(received).to.equal(16)
   })
 })

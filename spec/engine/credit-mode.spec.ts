@@ -5,8 +5,8 @@ import { randomBytes } from 'crypto'
 import WebSocket from 'ws'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import { CREDIT_SUBPROTOCOL, MAX_OUTSTANDING_CREDIT } from '../../lib/protocol/credit'
-import type { StreamChannelRef } from '../../lib/protocol/refs'
-import { createRawChannel, nextEvent, openRaw, statsReach, useEngine, type RawFrame, type RawSocket } from '../support/engine'
+import type { ChannelPair, StreamChannelRef } from '../../lib/protocol/refs'
+import { createRawChannel, nextEvent, openRaw, rawWorker, recordingLogger, sendJson, statsReach, useEngine, type RawFrame, type RawSocket } from '../support/engine'
 
 /** A raw reader that offers `protocols`, its frames and close recorded from the start, as {@link openRaw} does. */
 function openReader(url: string, ref: StreamChannelRef, protocols: string[] = [CREDIT_SUBPROTOCOL]): Promise<RawSocket> {
@@ -19,6 +19,8 @@ function openReader(url: string, ref: StreamChannelRef, protocols: string[] = [C
     ws.once('error', reject)
   })
 }
+
+const CREDIT_SHAPE = /^credit protocol violation: expected \{"type":"credit","frames":N\}, N a whole number from 1 to 1048576$/
 
 const grant = (ws: WebSocket, frames: unknown) => ws.send(JSON.stringify({ type: 'credit', frames }))
 
@@ -59,6 +61,30 @@ function upgradeHeaders(url: string, protocols: string): Promise<Record<string, 
     upgrade.end()
   })
 }
+
+describe('channel reader credit mode: what a bad grant held stays out of logs and close reasons', () => {
+  const logger = recordingLogger()
+  const context = useEngine({ logger })
+
+  it('never quotes back what the reader sent', async () => {
+    const { writer, reader } = await createRawChannel(context.url)
+    const readerEnd = await openReader(context.url, reader)
+    const writerEnd = await openRaw(channelUrl(context.url, writer))
+    readerEnd.ws.send(JSON.stringify({ type: 'credit', frames: reader.access_key }))
+    const closed = await Promise.all([readerEnd.closed, writerEnd.closed])
+    await statsReach(context.engine, (stats) => stats.channels === 0)
+    const second = await createRawChannel(context.url)
+    const secondReader = await openReader(context.url, second.reader)
+    secondReader.ws.send(JSON.stringify({ type: second.reader.access_key }))
+    closed.push(await secondReader.closed)
+    await statsReach(context.engine, (stats) => stats.channels === 0)
+    expect(logger.lines.some((line) => line.includes('credit protocol violation'))).to.equal(true)
+    for (const key of [reader.access_key, second.reader.access_key]) {
+      expect(logger.lines.filter((line) => line.includes(key))).to.deep.equal([])
+      expect(closed.filter(({ reason }) => reason.includes(key))).to.deep.equal([])
+    }
+  })
+})
 
 describe('channel reader credit mode', () => {
   const context = useEngine()
@@ -131,11 +157,13 @@ describe('channel reader credit mode', () => {
 
   const violations: ReadonlyArray<readonly [what: string, send: (ws: WebSocket) => void, reason: RegExp]> = [
     ['malformed JSON', (ws) => ws.send('{"type":"credit",'), /^credit protocol violation: invalid JSON/],
-    ['zero frames', (ws) => grant(ws, 0), /frames: expected whole number from 1 to 1048576, got 0/],
-    ['negative frames', (ws) => grant(ws, -5), /frames: expected whole number from 1 to 1048576, got -5/],
-    ['a fraction', (ws) => grant(ws, 1.5), /got 1\.5/],
-    ['a string', (ws) => grant(ws, '3'), /got "3"/],
-    ['another message type', (ws) => ws.send(JSON.stringify({ type: 'pause' })), /unknown message type "pause"/],
+    ['zero frames', (ws) => grant(ws, 0), CREDIT_SHAPE],
+    ['negative frames', (ws) => grant(ws, -5), CREDIT_SHAPE],
+    ['a fraction', (ws) => grant(ws, 1.5), CREDIT_SHAPE],
+    ['a string', (ws) => grant(ws, '3'), CREDIT_SHAPE],
+    ['no frames', (ws) => ws.send(JSON.stringify({ type: 'credit' })), CREDIT_SHAPE],
+    ['another message type', (ws) => ws.send(JSON.stringify({ type: 'pause' })), CREDIT_SHAPE],
+    ['a JSON array', (ws) => ws.send('[1]'), CREDIT_SHAPE],
     ['a binary frame', (ws) => ws.send(Buffer.from('{"type":"credit","frames":1}')), /only credit messages, not binary frames/],
     [
       'credit past the outstanding bound',
@@ -172,6 +200,23 @@ describe('channel reader credit mode', () => {
     writerEnd.ws.close(1000)
     expect((await readerEnd.closed).code).to.equal(1000)
     expect(readerEnd.frames).to.have.length(10)
+  })
+
+  it('still delivers a cleanly ended stream whose frames wait for credit when the worker that created the channel disconnects', async () => {
+    const creator = await rawWorker(context.url)
+    sendJson(creator.ws, { type: 'invokefunction', invocation_id: 'create', function_id: 'engine::channels::create', data: {} })
+    const { writer, reader } = (await creator.next('invocationresult')).result as ChannelPair
+    const readerEnd = await openReader(context.url, reader)
+    const writerEnd = await openRaw(channelUrl(context.url, writer))
+    for (const data of ['a', 'b', 'c']) writerEnd.ws.send(Buffer.from(data))
+    writerEnd.ws.close(1000)
+    expect((await writerEnd.closed).code).to.equal(1000)
+    const gone = nextEvent(context.engine, 'worker_disconnected')
+    creator.ws.close(1000)
+    await gone
+    grant(readerEnd.ws, 3)
+    expect((await readerEnd.closed).code).to.equal(1000)
+    expect(readerEnd.frames.map((frame) => frame.data.toString())).to.deep.equal(['a', 'b', 'c'])
   })
 
   it('closes a credit-mode reader with the abort at once when its writer aborts, frames still waiting for credit dropped', async () => {

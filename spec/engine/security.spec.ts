@@ -102,6 +102,16 @@ describe('secrets in logs', () => {
     await refusal(`${base}?key=${open.readerRef.access_key}&dir=sideways`)
     await refusal(context.url, bearer('wrong-token-9c1f3a7e5d2b'))
     await refusal(`${context.url}/?token=wrong-token-9c1f3a7e5d2b`)
+    // The token in the query, as browsers send it: accepted, or refused, by the engine and by our SDK's worker, logged by nobody.
+    const inQuery = await worker(`${context.url}/?token=${TOKEN}`, { logger: workerLog, workerName: 'browser-like' })
+    await inQuery.ready()
+    const wrongInQuery = registerWorker(`${context.url}/?token=wrong-token-9c1f3a7e5d2b`, { logger: workerLog, reconnect: { initialDelayMs: 10, maxDelayMs: 10 } })
+    const refused = await wrongInQuery.ready().then(
+      () => undefined,
+      (failure: WorkerError) => failure,
+    )
+    await wrongInQuery.shutdown()
+    expect(refused?.message).to.contain('?token=***').and.contain('HTTP 401')
 
     const raw = await rawWorker(context.url, bearer(TOKEN))
     const hello = await raw.next('workerregistered')

@@ -4,6 +4,8 @@ import { createServer, connect, type AddressInfo, type Socket } from 'net'
 export interface TcpProxy {
   /** `ws://127.0.0.1:PORT`: the target's address, through the proxy. */
   readonly url: string
+  /** Bytes the target has sent towards clients, taken from it as fast as it sends them. */
+  bytesToClients(): number
   /**
    * Destroys the client side of every open connection and nothing else: the target still
    * holds an open socket, as after a network fault seen by the client only.
@@ -16,13 +18,17 @@ export interface TcpProxy {
 export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl)
   const pairs = new Set<{ client: Socket; upstream: Socket }>()
+  let toClients = 0
   const server = createServer((client) => {
     const upstream = connect(Number(target.port), target.hostname)
     const pair = { client, upstream }
     pairs.add(pair)
     const forget = () => pairs.delete(pair)
     client.on('data', (data) => upstream.write(data))
-    upstream.on('data', (data) => client.write(data))
+    upstream.on('data', (data: Buffer) => {
+      toClients += data.length
+      client.write(data)
+    })
     client.on('end', () => upstream.end())
     upstream.on('end', () => client.end())
     client.on('close', () => {
@@ -41,6 +47,7 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const cut = new Set<Socket>()
   return {
     url: `ws://127.0.0.1:${port}`,
+    bytesToClients: () => toClients,
     cutClientSides: () => {
       for (const pair of [...pairs]) {
         pairs.delete(pair)
