@@ -105,6 +105,47 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
     expect([...(await chunks)]).to.deep.equal(Array.from({ length: 50 }, (_, index) => [index, index + 1, index + 2]).flat())
   })
 
+  it('the operators run in the page: NDJSON from Node parsed there across re-cut chunks, and encoded back', async () => {
+    const node = await startWorker(context.url)
+    const page = await browser.openPage()
+    await registerPage(page, context.url)
+    await page.evaluate(() => {
+      const { rx } = inPage
+      // Records arrive cut in 7-byte pieces, so most are split across chunks.
+      inPage.worker.registerFunction('page.ndjson', async ({ input, output }: { input: Browser.ChannelReader; output: Browser.ChannelWriter }) => {
+        const ids: number[] = []
+        let bytes = 0
+        await new Promise<void>((resolve, reject) =>
+          input.chunks$.pipe(rx.rechunk(7), rx.countBytes((progress) => (bytes = progress.bytes)), rx.parseNdjson()).subscribe({
+            next: (record) => ids.push((record as { id: number }).id),
+            error: reject,
+            complete: resolve,
+          }),
+        )
+        await new Promise<void>((resolve, reject) =>
+          input.messages$.pipe(rx.encodeNdjson()).subscribe({ next: (bytes) => output.chunks.next(bytes), error: reject, complete: resolve }),
+        )
+        output.chunks.complete()
+        return { ids, bytes }
+      })
+      return inPage.worker.ready()
+    })
+    const toPage = await node.createChannel()
+    const fromPage = await node.createChannel()
+    const parsed = node.trigger({ function_id: 'page.ndjson', payload: { input: toPage.readerRef, output: fromPage.writerRef } })
+    const echoed = fromPage.reader.readAll()
+    let sent = 0
+    for (let id = 0; id < 40; id++) {
+      const line = Buffer.from(`${JSON.stringify({ id, name: `record ${id}` })}\n`)
+      sent += line.length
+      toPage.writer.write(line)
+      toPage.writer.sendMessage(`message ${id}`)
+    }
+    toPage.writer.close()
+    expect(await parsed).to.deep.equal({ ids: Array.from({ length: 40 }, (_, id) => id), bytes: sent })
+    expect((await echoed).toString('utf8')).to.equal(Array.from({ length: 40 }, (_, id) => `"message ${id}"\n`).join(''))
+  })
+
   it('a page uploads a 256 MiB Blob to a Node worker that reads slowly and checks its SHA-256, with the page memory bounded', async function () {
     this.timeout(120_000)
     const { node, page, session } = await nodeAndMeasuredPage()
