@@ -230,6 +230,27 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
     expect(Math.max(...memory) - before).to.be.below(48 * MiB)
   })
 
+  it('a writer aborted in a page fails the Node reader with writer_aborted and its reason, though a page cannot send close code 1011', async () => {
+    const node = await startWorker(context.url)
+    const page = await browser.openPage()
+    await registerPage(page, context.url)
+    const channel = await node.createChannel()
+    const failure = lastValueFrom(channel.reader.chunks$).catch((error: unknown) => error)
+    await page.evaluate(
+      async ({ ref, url }) => {
+        const writer = inPage.rx.openChannelEnd(ref, { engineUrl: url }) as Browser.ChannelWriter
+        writer.write(new Uint8Array(1000))
+        writer.abort(new Error('the user cancelled'))
+        await new Promise((resolve) => writer.closed$.subscribe({ error: resolve, complete: () => resolve(undefined) }))
+      },
+      { ref: channel.writerRef, url: context.url },
+    )
+    const error = await failure
+    expect(error).to.be.instanceOf(ChannelError)
+    expect(error).to.include({ code: 'writer_aborted' })
+    expect((error as ChannelError).message).to.include('the user cancelled')
+  })
+
   it('a writer in a page closed mid-stream makes the Node reader fail with writer_aborted', async () => {
     const node = await startWorker(context.url)
     const page = await browser.openPage()
