@@ -28,18 +28,23 @@ export function findChromium(): string | undefined {
  */
 export function describeInChromium(title: string, suite: (browser: BrowserUnderTest) => void): void {
   const executable = findChromium()
-  if (executable === undefined) {
-    describe(title, () => {
-      if (process.env.RX_CHANNELS_REQUIRE_BROWSER === '1') {
-        it('finds Chromium', () => {
-          throw new Error(`RX_CHANNELS_REQUIRE_BROWSER=1 but no Chromium was found: ${INSTALL_HINT}`)
-        })
-      } else it(INSTALL_HINT)
-    })
+  if (executable !== undefined) {
+    describe(title, () => suite(useChromium(executable)))
     return
   }
-  describe(title, () => suite(useChromium(executable)))
+  // One line for all the browser specs, in the first file that asks.
+  if (missingAnnounced) return
+  missingAnnounced = true
+  describe('browser specs', () => {
+    if (process.env.RX_CHANNELS_REQUIRE_BROWSER === '1') {
+      it('find Chromium', () => {
+        throw new Error(`RX_CHANNELS_REQUIRE_BROWSER=1 but no Chromium was found: ${INSTALL_HINT}`)
+      })
+    } else it(INSTALL_HINT)
+  })
 }
+
+let missingAnnounced = false
 
 export interface BrowserUnderTest {
   /** The loopback address the test page is served from. */
