@@ -22,6 +22,9 @@ export function findChromium(): string | undefined {
   }
 }
 
+/** Whether the pending line for a missing Chromium has been registered (once for all the browser specs). */
+let missingAnnounced = false
+
 /**
  * A `describe` for specs that need Chromium: without it, one pending line naming what to
  * install, or a failure where RX_CHANNELS_REQUIRE_BROWSER=1 (CI installs it).
@@ -43,8 +46,6 @@ export function describeInChromium(title: string, suite: (browser: BrowserUnderT
     } else it(INSTALL_HINT)
   })
 }
-
-let missingAnnounced = false
 
 export interface BrowserUnderTest {
   /** The loopback address the test page is served from. */
