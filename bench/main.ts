@@ -3,10 +3,13 @@
 // --push-seconds N (default 10), --seconds N per invocation row (default 5),
 // --messages N latency round trips (default 5000),
 // --hostile-seconds N of the hostile mix (default 60),
-// --only NAME (throughput, channels, latency, invocations, memory, slow-reader or hostile).
+// --cluster-mib N per cluster transfer (default 128),
+// --only NAME (throughput, channels, latency, invocations, memory, slow-reader, hostile or cluster).
 import os from 'os'
 import { parseArgs } from 'util'
+import { REDIS_INSTALL_HINT, redisServerFound } from '../demos/support/redis-server'
 import { aggregateThroughput, formatChannels } from './channels'
+import { clusterBench, DEFAULT_CLUSTER, formatCluster } from './cluster'
 import { DEFAULT_HOSTILE, formatHostile, hostileMix } from './hostile'
 import { formatInvocations, invocations } from './invocations'
 import { formatLatency, latency } from './latency'
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '8' },
       'push-seconds': { type: 'string', default: '10' },
       'hostile-seconds': { type: 'string', default: String(DEFAULT_HOSTILE.seconds) },
+      'cluster-mib': { type: 'string', default: String(DEFAULT_CLUSTER.sizeMiB) },
       json: { type: 'boolean', default: false },
       only: { type: 'string' },
     },
@@ -41,8 +45,12 @@ async function main(): Promise<void> {
     ? [await slowReader('pull', sizeMiB, rate, 0), await slowReader('push', sizeMiB, rate, Number(values['push-seconds']))]
     : []
   const hostile = runs('hostile') ? await hostileMix({ ...DEFAULT_HOSTILE, seconds: Number(values['hostile-seconds']) }) : undefined
+  // The cluster needs a redis-server of its own; without one it is left out, saying how to get it.
+  const clusterRuns = runs('cluster') && redisServerFound()
+  if (runs('cluster') && !clusterRuns) console.error(`cluster: not run, redis-server not found on PATH; to run it: ${REDIS_INSTALL_HINT}`)
+  const cluster = clusterRuns ? await clusterBench({ ...DEFAULT_CLUSTER, sizeMiB: Number(values['cluster-mib']), rounds: Number(values.rounds) }) : undefined
   if (values.json) {
-    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, channels, latency: roundTrips, invocations: calls, memory: engineMemory, slowReader: slow, hostile }, null, 2))
+    console.log(JSON.stringify({ date: started.toISOString(), node: process.version, throughput: oneChannel, channels, latency: roundTrips, invocations: calls, memory: engineMemory, slowReader: slow, hostile, cluster }, null, 2))
     return
   }
   console.log(`rx-channels benchmarks, ${started.toISOString()}, Node ${process.version}, ${os.cpus().length} cores\n`)
@@ -52,7 +60,8 @@ async function main(): Promise<void> {
   if (calls.length > 0) console.log(`${formatInvocations(calls)}\n`)
   if (engineMemory.length > 0) console.log(`${formatMemory(engineMemory)}\n`)
   if (slow.length > 0) console.log(`${formatSlowReader(slow)}\n`)
-  if (hostile) console.log(formatHostile(hostile))
+  if (hostile) console.log(`${formatHostile(hostile)}\n`)
+  if (cluster) console.log(formatCluster(cluster))
 }
 
 main().catch((error: Error) => {

@@ -33,6 +33,12 @@ export type InvocationErrorCode =
   | 'worker_backed_up'
   /** `engine::channels::create`: the caller already has the engine's maximum of open channels. */
   | 'too_many_channels'
+  /**
+   * Engines in a cluster: the callee is on another node, and Redis (which carries invocations
+   * between nodes) is unreachable, or the callee's node is not listening, or the connection to
+   * Redis was lost while the invocation was in flight. Nothing was retried: the caller decides.
+   */
+  | 'cluster_unavailable'
   /** The engine refused this worker's token (HTTP 401). */
   | 'unauthorized'
   /**
@@ -148,6 +154,8 @@ export type RegistrationErrorCode = EngineRegistrationRefusal | (string & {})
 
 export type WorkerErrorCode =
   | 'invalid_argument'
+  /** `registerWorker` was given an empty list of engine URLs, or one it could never connect to. */
+  | 'invalid_option'
   | 'shutdown'
   /** The engine refused this worker's token (HTTP 401); `cause` is the {@link ConnectionError}. */
   | 'unauthorized'

@@ -1,6 +1,7 @@
 export { registerWorker } from './sdk/worker'
 export type {
   Channel,
+  EngineUrls,
   FunctionDefinition,
   FunctionHandler,
   FunctionRef,
@@ -43,6 +44,7 @@ export {
   startEngine,
   DEFAULT_ENGINE_PORT,
   DEFAULT_LIMITS,
+  type ClusterOptions,
   type Engine,
   type EngineEvent,
   type EngineLimits,

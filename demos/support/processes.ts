@@ -37,6 +37,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv
   /** Called with each line the process writes to stderr. */
   onStderrLine?: (line: string) => void
+  /** Called with each line the process writes to stdout. */
+  onStdoutLine?: (line: string) => void
 }
 
 /** Runs `script` (relative to the repository root) under esbuild-register, as its own OS process, with `nodeFlags` given to node. */
@@ -63,6 +65,7 @@ export function spawnNode(args: readonly string[], options: SpawnOptions & { lab
       lines[stream].push(line)
       if (prefix !== undefined) echo.write(`${prefix}${line}\n`)
       if (stream === 'stderr') options.onStderrLine?.(line)
+      else options.onStdoutLine?.(line)
       for (const waiter of [...waiters]) waiter(stream, line)
     })
   }

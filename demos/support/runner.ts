@@ -1,7 +1,7 @@
 // Runs demos the way `npm start` shows them: each as worker processes of its own against one
 // engine, judged by its result, reported in a line or two, and stopped cleanly on Ctrl-C.
 import { interruptedBy, onInterrupt } from './interrupt'
-import { spawnTs, type TsProcess } from './processes'
+import { spawnTs, type SpawnOptions, type TsProcess } from './processes'
 import { PROGRESS_LINE } from './progress'
 import type { Report } from './report'
 
@@ -16,9 +16,12 @@ export interface Demo {
   readonly name: string
   /** What it shows. */
   readonly title: string
-  /** Registers the function the caller triggers; prints `READY` once registered. */
-  readonly callee: string
-  /** Prints `RESULT <json>`, and `progress N% ...` lines on stderr while it works. */
+  /** Registers the function the caller triggers; prints `READY` once registered. None for a demo that starts its own engines and workers. */
+  readonly callee?: string
+  /**
+   * Prints `RESULT <json>`, `NOTE <text>` lines the report shows under the title as they come,
+   * and `progress N% ...` lines on stderr while it works.
+   */
   readonly caller: string
   readonly callerArgs?: readonly string[]
   /**
@@ -26,8 +29,17 @@ export interface Demo {
    * person to open, and passed to the caller after the engine's address.
    */
   readonly announce?: RegExp
+  /** The caller starts engines of its own, so it is not given the runner's. */
+  readonly ownEngines?: boolean
+  /** Why the demo cannot run on this machine (one line saying what to install), or undefined where it can. */
+  unavailable?(): string | undefined
   judge(result: unknown): Verdict
 }
+
+export type Outcome = 'passed' | 'failed' | 'not run'
+
+/** A step a demo reports on its own stdout, shown under its title. */
+const NOTE_LINE = /^NOTE (.*)$/
 
 /** How long a caller may take to print its result, and then to exit. */
 const RESULT_TIMEOUT_MS = 5 * 60_000
@@ -46,16 +58,24 @@ export class DemoRunner {
     onInterrupt(() => this.stopAll())
   }
 
-  /** Runs `demo`, reports its outcome under its title, and says whether it passed. */
-  async run(demo: Demo): Promise<boolean> {
+  /** Runs `demo` (unless it cannot run here), reports its outcome under its title, and returns it. */
+  async run(demo: Demo): Promise<Outcome> {
+    const missing = demo.unavailable?.()
+    if (missing !== undefined) {
+      this.report.detail(`not run: ${missing}`)
+      return 'not run'
+    }
     const started = Date.now()
     let callee: TsProcess | undefined
     let verdict: Verdict
     try {
-      callee = this.spawn(demo.callee, [])
-      const ready = (await callee.waitForLine(/^READY/)).input ?? ''
-      const announced = demo.announce ? ready.match(demo.announce)?.[1] : undefined
-      if (announced !== undefined) this.report.detail(`open ${announced}`)
+      let announced: string | undefined
+      if (demo.callee !== undefined) {
+        callee = this.spawn(demo.callee, [this.engineUrl])
+        const ready = (await callee.waitForLine(/^READY/)).input ?? ''
+        announced = demo.announce ? ready.match(demo.announce)?.[1] : undefined
+        if (announced !== undefined) this.report.detail(`open ${announced}`)
+      }
       verdict = await this.callerVerdict(demo, announced === undefined ? [] : [announced])
     } catch (error) {
       verdict = { passed: false, summary: error instanceof Error ? error.message : String(error) }
@@ -63,16 +83,23 @@ export class DemoRunner {
       await callee?.stop()
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1)
-    if (interruptedBy()) return false
+    if (interruptedBy()) return 'failed'
     if (verdict.passed) this.report.detail(`passed in ${seconds} s: ${verdict.summary}`)
     else this.report.detail(`FAILED after ${seconds} s: ${verdict.summary.split('\n').slice(0, 6).join(`\n${' '.repeat(8)}`)}`)
-    return verdict.passed
+    return verdict.passed ? 'passed' : 'failed'
   }
 
   private async callerVerdict(demo: Demo, announced: readonly string[]): Promise<Verdict> {
-    const caller = this.spawn(demo.caller, [...announced, ...(demo.callerArgs ?? [])], (line) => {
-      const step = line.match(PROGRESS_LINE)
-      if (step && !interruptedBy()) this.report.progress(Number(step[1]), line)
+    const args = demo.ownEngines ? (demo.callerArgs ?? []) : [this.engineUrl, ...announced, ...(demo.callerArgs ?? [])]
+    const caller = this.spawn(demo.caller, args, {
+      onStderrLine: (line) => {
+        const step = line.match(PROGRESS_LINE)
+        if (step && !interruptedBy()) this.report.progress(Number(step[1]), line)
+      },
+      onStdoutLine: (line) => {
+        const noted = line.match(NOTE_LINE)
+        if (noted && !interruptedBy()) this.report.detail(noted[1])
+      },
     })
     try {
       const [, json] = await caller.waitForLine(/^RESULT (.*)$/, RESULT_TIMEOUT_MS)
@@ -84,9 +111,9 @@ export class DemoRunner {
     }
   }
 
-  private spawn(script: string, args: readonly string[], onStderrLine?: (line: string) => void): TsProcess {
+  private spawn(script: string, args: readonly string[], watch: Pick<SpawnOptions, 'onStderrLine' | 'onStdoutLine'> = {}): TsProcess {
     if (interruptedBy()) throw new Error(`not starting ${script}: interrupted`)
-    const child = spawnTs(script, [this.engineUrl, ...args], { env: this.env, onStderrLine })
+    const child = spawnTs(script, args, { env: this.env, ...watch })
     this.live.add(child)
     void child.exited.then(() => this.live.delete(child))
     this.report.debug(`started ${script} (pid ${child.child.pid})`)

@@ -3,6 +3,7 @@ export { registerWorker, type BrowserWorkerClient, type BrowserWorkerOptions } f
 export type { Channel, FunctionDefinition, FunctionHandler, FunctionRef, TriggerRequest } from '../sdk/api'
 export type { ReconnectPolicy } from '../sdk/backoff'
 export type { OutboxLimits } from '../sdk/outbox'
+export type { EngineUrls } from '../sdk/engine-urls'
 export { WebChannelReader as ChannelReader, WebChannelWriter as ChannelWriter, materializeRefs, openChannelEnd, type WebChannelEnd as ChannelEnd } from './channel-ends'
 export { consoleLogger } from './console-logger'
 export { CREDIT_SUBPROTOCOL } from '../protocol/credit'

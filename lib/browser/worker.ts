@@ -1,5 +1,6 @@
 import type { ChannelEndOptions } from '../channel/reader'
 import type { WorkerClient, WorkerOptions } from '../sdk/api'
+import { engineUrlList, type EngineUrls } from '../sdk/engine-urls'
 import { Worker } from '../sdk/worker-client'
 import { WebChannelReader, WebChannelWriter } from './channel-ends'
 import { consoleLogger } from './console-logger'
@@ -13,17 +14,19 @@ export type BrowserWorkerClient = WorkerClient<WebChannelReader, WebChannelWrite
 /**
  * Connects a web page to an engine as a worker: it can call functions, serve its own and
  * open channels. A page cannot set headers on a WebSocket, so the token travels as
- * `?token=` on the worker socket's URL (channel sockets carry their own keys).
+ * `?token=` on the worker socket's URL (channel sockets carry their own keys). Given several
+ * URLs, it fails over between them as the Node client does.
  */
-export function registerWorker(url: string, options: BrowserWorkerOptions = {}): BrowserWorkerClient {
-  const channelOptions: ChannelEndOptions = { engineUrl: url, keepAlive: options.channelKeepAlive }
-  return new Worker(url, options, {
-    url: options.token === undefined ? url : withToken(url, options.token),
+export function registerWorker(urls: EngineUrls, options: BrowserWorkerOptions = {}): BrowserWorkerClient {
+  const channelOptions = (engineUrl: string): ChannelEndOptions => ({ engineUrl, keepAlive: options.channelKeepAlive })
+  const { token } = options
+  return new Worker(engineUrlList(urls), options, {
+    socketUrl: (engineUrl) => (token === undefined ? engineUrl : withToken(engineUrl, token)),
     transport: webSocketTransport(),
     logger: options.logger ?? consoleLogger('rx-channels worker'),
     description: { runtime: 'browser', name: options.workerName ?? `browser:${page.location?.host ?? 'page'}`, os: page.navigator?.userAgent ?? 'unknown' },
-    reader: (ref) => new WebChannelReader(ref, channelOptions),
-    writer: (ref) => new WebChannelWriter(ref, channelOptions),
+    reader: (ref, engineUrl) => new WebChannelReader(ref, channelOptions(engineUrl)),
+    writer: (ref, engineUrl) => new WebChannelWriter(ref, channelOptions(engineUrl)),
   })
 }
 

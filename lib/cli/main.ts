@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs'
 import { parseArgs } from 'util'
-import { DEFAULT_ENGINE_PORT, DEFAULT_LIMITS, originPolicy, startEngine, type EngineLimits, type EngineOptions } from '../engine'
+import { DEFAULT_ENGINE_PORT, DEFAULT_KEY_PREFIX, DEFAULT_LIMITS, DEFAULT_NODE_TTL_MS, originPolicy, startEngine, type EngineLimits, type EngineOptions } from '../engine'
 import { stderrLogger, type LogFormat, type LogLevel } from '../log'
 import { exitWithLauncher, hasHeapFloor, relaunchWithHeapFloor } from './heap-floor'
 import { whenParentExits } from './parent-watch'
@@ -31,12 +31,14 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-held-bytes-per-channel', 'maxHeldBytesPerChannel', 'bytes one channel may hold before its writer is paused'],
   ['max-held-bytes-per-worker', 'maxHeldBytesPerWorker', "bytes one worker's channels may hold before their writers are paused"],
   ['max-held-bytes', 'maxHeldBytes', 'bytes all channels may hold before writers are paused'],
+  ['max-proxy-bytes-per-end', 'maxProxyBytesPerEnd', 'bytes a node holds per direction for a channel end it proxies'],
 ]
 
 /** The limits' help column starts past the longest flag. */
 const LIMIT_FLAG_WIDTH = Math.max(...LIMIT_FLAGS.map(([flag]) => `--${flag} N`.length))
 
 const TOKEN_ENV = 'RX_CHANNELS_TOKEN'
+const REDIS_ENV = 'RX_CHANNELS_REDIS'
 
 const USAGE = `Usage: rx-channels engine [options]
 
@@ -62,6 +64,17 @@ Options:
   --tls-key FILE                 the PEM private key of --tls-cert
   --keep-channels-of-gone-workers
                                  keep a worker's channels when it disconnects (default: abort)
+
+Cluster (engines sharing one Redis; without --redis the engine runs on its own):
+  --redis URL                    join the cluster of this Redis, redis://[:PASSWORD@]HOST:PORT
+                                 (default: $${REDIS_ENV}, which ps does not show); the password
+                                 is never logged
+  --node-id ID                   this node's id, 1-64 of A-Z a-z 0-9 _ - (default: random)
+                                 one engine per id: an id a live node holds is refused
+  --advertise URL                ws://HOST:PORT where other nodes reach this one (default: this
+                                 engine's address; required with a wildcard --host)
+  --node-ttl-ms N                ms without renewal after which a node is dead (default ${DEFAULT_NODE_TTL_MS})
+  --redis-prefix PREFIX          prefix of the cluster's Redis keys and channels (default ${DEFAULT_KEY_PREFIX})
   -v, --version                  print the version (${VERSION})
   -h, --help                     show this help
 
@@ -122,6 +135,17 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
   if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together')
   const tls = certFile !== undefined && keyFile !== undefined ? { cert: readPem('--tls-cert', certFile), key: readPem('--tls-key', keyFile) } : undefined
 
+  const redis = values.redis ?? process.env[REDIS_ENV]
+  if (redis === undefined) {
+    for (const flag of ['node-id', 'advertise', 'node-ttl-ms', 'redis-prefix'] as const) if (values[flag] !== undefined) fail(`--${flag} needs --redis`)
+  }
+  const ttlText = values['node-ttl-ms']
+  if (ttlText !== undefined && (!/^\d+$/.test(ttlText) || !Number.isSafeInteger(Number(ttlText)))) fail(`--node-ttl-ms must be a whole number, got "${ttlText}"`)
+  const cluster =
+    redis === undefined || redis === ''
+      ? undefined
+      : { redis, nodeId: values['node-id'], advertise: values.advertise, nodeTtlMs: ttlText === undefined ? undefined : Number(ttlText), keyPrefix: values['redis-prefix'] }
+
   return {
     host: values.host ?? '127.0.0.1',
     port,
@@ -130,6 +154,7 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
     token,
     allowedOrigins,
     tls,
+    cluster,
     ...limits,
   }
 }
@@ -191,6 +216,11 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'keep-channels-of-gone-workers': { type: 'boolean' },
+  redis: { type: 'string' },
+  'node-id': { type: 'string' },
+  advertise: { type: 'string' },
+  'node-ttl-ms': { type: 'string' },
+  'redis-prefix': { type: 'string' },
   ...Object.fromEntries(LIMIT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },

@@ -7,12 +7,13 @@ import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
 import type { CreatedChannel } from '../protocol/engine-functions'
 import type { ChannelDirection } from '../protocol/refs'
+import { homedChannelId } from '../protocol/channel-id'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import { logChannelOpen } from './channel-log'
 import { ChannelRelay, type ChannelOwner, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
-import { HeldBytesBudget } from './held-bytes'
+import type { HeldBytesBudget } from './held-bytes'
 import { Tally } from './pruned-maps'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
 import { secretsMatch } from './secrets'
@@ -48,7 +49,6 @@ export class ChannelRegistry {
   // A Map iterates in insertion order, which is creation order: the sweep relies on it.
   private readonly channels = new Map<string, ChannelEntry>()
   private readonly openByOwner = new Tally<string>()
-  private readonly budget: HeldBytesBudget
   private readonly heartbeat: ChannelHeartbeat
   private readonly relayContext: RelayContext
 
@@ -59,8 +59,11 @@ export class ChannelRegistry {
     private readonly events: Observer<EngineEvent>,
     private readonly now: () => number,
     heartbeatMs: number,
+    /** Shared with the ends this node proxies to other nodes: they count against `maxHeldBytes` too. */
+    private readonly budget: HeldBytesBudget,
+    /** The cluster node this engine is, named in the ids of its channels; absent on an engine on its own. */
+    private readonly homeId?: string,
   ) {
-    this.budget = new HeldBytesBudget(limits)
     this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
     this.relayContext = { logger, events, budget: this.budget, heartbeat: this.heartbeat, maxHeldBytesPerChannel: limits.maxHeldBytesPerChannel, now }
   }
@@ -78,7 +81,9 @@ export class ChannelRegistry {
 
   /** Bytes held across all channels: queued for a reader or in flight to it. */
   get heldBytes(): number {
-    return this.budget.total
+    let held = 0
+    for (const entry of this.channels.values()) held += entry.relay.heldBytes
+    return held
   }
 
   /** Pings every channel socket and drops those whose peer made no progress since the last beat; run every `heartbeatMs`. */
@@ -101,7 +106,8 @@ export class ChannelRegistry {
       })
     }
     const granted = Math.min(bufferSize ?? DEFAULT_BUFFER_FRAMES, this.limits.maxBufferFrames)
-    const channelId = randomUUID()
+    // In a cluster the id names this node, so that other nodes proxy its ends here.
+    const channelId = this.homeId === undefined ? randomUUID() : homedChannelId(this.homeId, randomUUID())
     const keys = { write: newAccessKey(), read: newAccessKey() }
     const relay = new ChannelRelay(channelId, granted, owner, this.relayContext, () => this.remove(channelId))
     this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })

@@ -41,6 +41,24 @@ export class ConnectionLimiter {
     return undefined
   }
 
+  /**
+   * Counts a connection the engine opens itself (a proxied channel end's hop to its home
+   * node) against `maxConnections` until the returned release is called, or says why it may
+   * not open. Not per address: its peer is another node, not a client.
+   */
+  reserveOutbound(): ConnectionRefusal | (() => void) {
+    if (this.total >= this.maxConnections) {
+      return { status: 503, reason: `engine at its connection limit (maxConnections ${this.maxConnections}); retry later` }
+    }
+    this.total++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.total--
+    }
+  }
+
   private release(address: string): void {
     this.total--
     this.perAddress.add(address, -1)

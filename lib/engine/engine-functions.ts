@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import { CreateChannelInput, type FunctionList, type ListedWorker, type WorkerList } from '../protocol/engine-functions'
+import { CreateChannelInput, type FunctionList, type WorkerList } from '../protocol/engine-functions'
 import type { ErrorBody } from '../protocol/messages'
 import { invalidInput } from './invalid-input'
 import { jsonBytes } from './json-bytes'
@@ -45,6 +45,7 @@ const registerWorker: EngineFunction = (input, caller, { functions }) => {
   }
   caller.metadata = input
   caller.name = workerName(input)
+  functions.described(caller)
   return E.right(null)
 }
 
@@ -61,26 +62,10 @@ const listWorkers: EngineFunction = (input, _caller, { functions }) =>
   pipe(
     decodePageRequest('engine::workers::list', input),
     E.map(({ cursor, bounds }): WorkerList => {
-      const listed = new Map<WorkerConnection, ListedWorker>()
-      const sizeOf = (worker: WorkerConnection) => {
-        const entry = listedWorker(worker)
-        listed.set(worker, entry)
-        // Metadata too deep to serialize still lists (the answer then fails as a whole, with a clear error).
-        return jsonBytes(entry) ?? 0
-      }
-      const page = functions.listWorkers(cursor, bounds, sizeOf)
-      return withCursor({ workers: page.items.map((worker) => listed.get(worker) as ListedWorker) }, page.nextCursor)
+      const page = functions.listWorkers(cursor, bounds)
+      return withCursor({ workers: page.items }, page.nextCursor)
     }),
   )
-
-function listedWorker(worker: WorkerConnection): ListedWorker {
-  return {
-    worker_id: worker.id,
-    connected_at: worker.connectedAt.toISOString(),
-    functions: [...worker.functions.keys()],
-    metadata: worker.metadata ?? null,
-  }
-}
 
 /** Functions the engine serves itself, by id. */
 export const engineFunctions: Readonly<Record<string, EngineFunction>> = {

@@ -12,13 +12,24 @@ export interface EngineRouting {
   readonly invocations: InvocationRouter
   /** Where channels created by other nodes live; absent on an engine on its own. */
   readonly channelHomes?: ChannelHomes
+  /** Called once the engine listens at `url` (its own address), before it is handed to its user: a cluster node joins here. */
+  start?(url: string): Promise<void>
+  /** Called when the engine has closed its sockets (or failed to start): a cluster node leaves and lets go of its connections. */
+  close?(): Promise<void>
 }
 
-/** Makes the routing of one engine from its limits, logger and clock. */
-export type EngineRoutingFactory = (context: { readonly limits: EngineLimits; readonly logger: Logger; readonly now: () => number }) => EngineRouting
+/** What the routing of one engine is made from: its limits, logger and clock. */
+export interface RoutingContext {
+  readonly limits: EngineLimits
+  readonly logger: Logger
+  readonly now: () => number
+}
+
+/** Makes the routing of one engine (a cluster node connects to the cluster first). */
+export type EngineRoutingFactory = (context: RoutingContext) => EngineRouting | Promise<EngineRouting>
 
 /** An engine on its own: every function is served by one of its own workers. */
-export const localRouting: EngineRoutingFactory = ({ limits, logger, now }) => ({
+export const localRouting = ({ limits, logger, now }: RoutingContext): EngineRouting => ({
   functions: new LocalFunctionRegistry(limits, now),
   invocations: new LocalInvocationRouter(limits.maxPendingInvocationsPerWorker, logger, now),
 })

@@ -1,5 +1,6 @@
 import type { Subject } from 'rxjs'
 import type { Logger } from '../log'
+import type { ChannelProxies } from './channel-proxies'
 import type { ChannelRegistry } from './channels'
 import type { EngineEvent } from './events'
 import type { FunctionRegistry } from './function-registry'
@@ -15,6 +16,8 @@ export interface EngineState {
   /** `engine.events$`; completed when the engine has shut down. */
   readonly events: Subject<EngineEvent>
   readonly channels: ChannelRegistry
+  /** Channel ends this node proxies to the nodes their channels live on. */
+  readonly proxies: ChannelProxies
   readonly functions: FunctionRegistry
   readonly invocations: InvocationRouter
   /** Connected workers by id. */

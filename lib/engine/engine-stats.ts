@@ -10,24 +10,30 @@ export interface EngineStats {
   readonly heldFrames: number
   /** Bytes the engine holds for readers right now, across all channels. */
   readonly heldBytes: number
+  /** Channel ends this node proxies to the nodes their channels live on. */
+  readonly proxiedEnds: number
+  /** Bytes held for proxied ends right now, both directions (at most `maxProxyBytesPerEnd` each, plus one read). */
+  readonly proxiedBytes: number
   readonly pendingInvocations: number
   /** Bytes queued to worker sockets and not yet taken by their workers, across all workers. */
   readonly queuedBytes: number
   /** Invocations refused since the engine started because their callee was backed up (`worker_backed_up`). */
   readonly shedInvocations: number
   readonly sockets: number
-  /** Open TCP connections the engine admitted, upgraded or not yet (what `maxConnections` counts). */
+  /** Open TCP connections the engine admitted, upgraded or not yet, and those it opened to proxy channel ends (what `maxConnections` counts). */
   readonly connections: number
 }
 
 /** The engine's counts right now, as `engine.stats()` and `/health` report them. */
-export function engineStats({ workers, functions, channels, invocations, sockets }: EngineState, server: EngineServer): EngineStats {
+export function engineStats({ workers, functions, channels, proxies, invocations, sockets }: EngineState, server: EngineServer): EngineStats {
   return {
     workers: workers.size,
     functions: functions.size,
     channels: channels.size,
     heldFrames: channels.heldFrames,
     heldBytes: channels.heldBytes,
+    proxiedEnds: proxies.size,
+    proxiedBytes: proxies.heldBytes,
     pendingInvocations: invocations.size,
     queuedBytes: queuedBytes(workers.values()),
     shedInvocations: invocations.shed,

@@ -3,13 +3,19 @@ import { performance } from 'perf_hooks'
 import { Subject, type Observable } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
+import { isNodeId } from '../protocol/channel-id'
+import { clip } from '../protocol/decode'
 import { nativeMasking } from '../socket/native'
+import { ChannelProxies } from './channel-proxies'
 import { ChannelRegistry } from './channels'
+import { ConnectionLimiter } from './connection-limiter'
+import { HeldBytesBudget } from './held-bytes'
 import { localRouting, type EngineRouting, type EngineRoutingFactory } from './engine-routing'
 import type { EngineState } from './engine-state'
 import { engineStats, type EngineStats } from './engine-stats'
 import { startTimers } from './engine-timers'
 import type { EngineEvent } from './events'
+import type { ClusterOptions } from './cluster/cluster-options'
 import { answerRequests } from './health'
 import { resolveLimits, type EngineLimits } from './limits'
 import { OpenSockets } from './open-sockets'
@@ -53,6 +59,8 @@ export interface EngineOptions extends Partial<EngineLimits> {
   readonly allowedOrigins?: readonly string[]
   /** Serve wss:// with this certificate and private key (PEM). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
+  /** Join a cluster of engines that share one Redis (see {@link ClusterOptions}). Without it, the engine runs on its own and never loads a Redis client. */
+  readonly cluster?: ClusterOptions
 }
 
 /** A running engine. */
@@ -71,7 +79,10 @@ export interface Engine {
 
 /** Starts an engine: one HTTP server, one port, worker sockets on `/`, channel sockets on `/ws/channels/{id}`. */
 export function startEngine(options: EngineOptions = {}): Promise<Engine> {
-  return startEngineWith(options, localRouting)
+  if (options.cluster === undefined) return startEngineWith(options, localRouting)
+  // Loaded only here, so that an engine on its own never loads the Redis client.
+  const { clusterRouting } = require('./cluster/cluster-routing') as typeof import('./cluster/cluster-routing')
+  return startEngineWith(options, clusterRouting(options.cluster, options.host ?? '127.0.0.1'))
 }
 
 /** Starts an engine whose functions and invocations are routed by what `routing` makes (see {@link EngineRouting}). */
@@ -84,12 +95,22 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const now = () => performance.now()
   const origins = originGate(options.allowedOrigins ?? LOOPBACK_ORIGINS, logger, now)
   const events = new Subject<EngineEvent>()
+  const { start, close: closeRouting, ...routed } = await routing({ limits, logger, now })
+  const leave = () => closeRouting?.() ?? Promise.resolve()
+  const selfId = routed.channelHomes?.selfId
+  if (selfId !== undefined && !isNodeId(selfId)) {
+    await leave()
+    throw new RxChannelsError('invalid_option', `node id must be 1 to 64 of A-Z, a-z, 0-9, '_' and '-' (it is put in channel ids), got ${JSON.stringify(clip(selfId, 80))}`)
+  }
+  const limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerAddress)
+  const budget = new HeldBytesBudget(limits)
   const state: EngineState = {
     limits,
     logger,
     events,
-    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs),
-    ...routing({ limits, logger, now }),
+    channels: new ChannelRegistry(limits, logger, events, now, heartbeatMs, budget, selfId),
+    proxies: new ChannelProxies(routed.channelHomes, limits, limiter, budget, logger, events, heartbeatMs),
+    ...routed,
     workers: new Map(),
     sockets: new OpenSockets(logger, events),
   }
@@ -103,18 +124,26 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     closing: () => closing !== undefined,
   })
   const stats = () => engineStats(state, server)
-  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade })
+  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade, limiter })
   const timers = startTimers(state, heartbeatMs)
   try {
     await listen(server.http, options.port ?? DEFAULT_ENGINE_PORT, host, logger)
   } catch (error) {
     timers.stop()
     telemetry.stop()
+    await leave()
     throw error
   }
   const port = (server.http.address() as AddressInfo).port
   logger.info(nativeMasking() ? 'frame masking: native (bufferutil)' : 'frame masking: JavaScript fallback (bufferutil not available; slower)')
   const urlHost = host.includes(':') ? `[${host}]` : host
-  const close = () => (closing ??= shutDown(state, { server, timers, telemetry, stats }))
-  return { url: `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`, port, limits, events$: events.asObservable(), stats, close }
+  const url = `${options.tls ? 'wss' : 'ws'}://${urlHost}:${port}`
+  const close = () => (closing ??= shutDown(state, { server, timers, telemetry, stats, leave }))
+  try {
+    await start?.(url)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { url, port, limits, events$: events.asObservable(), stats, close }
 }

@@ -13,6 +13,10 @@ export type EngineEvent =
   /** The channel holds `buffer_size` frames or its bytes limit, or a shared byte budget is full: the writer's socket is no longer read. */
   | { readonly type: 'writer_paused'; readonly channel_id: string; readonly held_frames: number; readonly held_bytes: number }
   | { readonly type: 'writer_resumed'; readonly channel_id: string; readonly held_frames: number; readonly held_bytes: number }
+  /** An end of a channel living on node `home_node` reached this node, which proxies it there once the home accepted it. */
+  | { readonly type: 'end_proxied'; readonly channel_id: string; readonly home_node: string }
+  /** Both sockets of a proxied end have closed; `stats().proxiedEnds` no longer counts it. */
+  | { readonly type: 'proxy_finished'; readonly channel_id: string; readonly home_node: string }
   /** A socket the engine accepted has closed; `stats().sockets` no longer counts it. */
   | { readonly type: 'socket_closed'; readonly endpoint: SocketEndpoint }
 

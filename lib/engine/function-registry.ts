@@ -1,6 +1,7 @@
 import type { EngineRegistrationRefusal } from '../errors'
-import type { ListedFunction } from '../protocol/engine-functions'
+import type { ListedFunction, ListedWorker } from '../protocol/engine-functions'
 import type { RegisterFunction } from '../protocol/messages'
+import type { InvocationPeer } from './invocation-peer'
 import type { EngineLimits } from './limits'
 import type { Page, PageBounds } from './paged-index'
 import type { WorkerConnection } from './worker-connection'
@@ -28,9 +29,12 @@ export interface FunctionRegistry {
   readonly limits: RegistryLimits
   /** Functions registered now. */
   readonly size: number
-  owner(functionId: string): WorkerConnection | undefined
+  /** Who serves `functionId`: a worker connected here, or on a node of a cluster, the node of the worker that does. */
+  owner(functionId: string): InvocationPeer | undefined
   /** A worker connected: it is listed from now on. */
   join(worker: WorkerConnection): void
+  /** A worker's metadata changed (`engine::workers::register`): listings show the new one. */
+  described(worker: WorkerConnection): void
   /**
    * Registers a function, or says why not. Re-registering one's own id (a reconnect replay)
    * replaces its details; taking a live worker's id, or an id reserved for a dropped one, is refused.
@@ -51,6 +55,6 @@ export interface FunctionRegistry {
   reclaim(to: WorkerConnection, previousWorkerId: string, token: string): 'reclaimed' | 'none' | 'wrong_token'
   /** A page of functions in registration order. */
   listFunctions(cursor: number | undefined, bounds: PageBounds): Page<ListedFunction>
-  /** A page of connected workers, in the order they connected; `sizeOf` measures one as listed. */
-  listWorkers(cursor: number | undefined, bounds: PageBounds, sizeOf: (worker: WorkerConnection) => number): Page<WorkerConnection>
+  /** A page of connected workers, in the order they connected. */
+  listWorkers(cursor: number | undefined, bounds: PageBounds): Page<ListedWorker>
 }

@@ -1,14 +1,14 @@
 import { logsAt, type Logger } from '../log'
 import { clip } from '../protocol/decode'
 import { duration } from './log-words'
-import type { WorkerConnection } from './worker-connection'
+import type { InvocationPeer } from './invocation-peer'
 
 /** How an invocation ended, as its debug line tells it. */
 export interface InvocationOutcome {
   readonly functionId: string
-  readonly caller: WorkerConnection
+  readonly caller: InvocationPeer
   /** The worker that served it; none when the engine answered it itself. */
-  readonly callee?: WorkerConnection
+  readonly callee?: InvocationPeer
   /** `ok`, `error` (with `code`), `sent` (fire-and-forget: nothing comes back) or `caller gone` (the result is no longer awaited). */
   readonly outcome: 'ok' | 'error' | 'sent' | 'caller gone'
   readonly code?: string

@@ -1,5 +1,5 @@
 import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/messages'
-import type { WorkerConnection } from './worker-connection'
+import type { InvocationPeer } from './invocation-peer'
 
 /**
  * Carries invocations from callers to the workers that serve them and their results back,
@@ -17,11 +17,11 @@ export interface InvocationRouter {
    * callee and remembers who waits. Returns the error to answer the caller with instead, if
    * the invocation is refused.
    */
-  forward(caller: WorkerConnection, callee: WorkerConnection, message: InvokeFunction, raw: string): ErrorBody | undefined
+  forward(caller: InvocationPeer, callee: InvocationPeer, message: InvokeFunction, raw: string): ErrorBody | undefined
   /** Routes a callee's result back to its caller; false when nobody waits for it. */
-  complete(callee: WorkerConnection, result: InvocationResult, raw: string): boolean
+  complete(callee: InvocationPeer, result: InvocationResult, raw: string): boolean
   /** A worker left: its callers learn now, and results owed to it are no longer awaited. */
-  workerGone(worker: WorkerConnection, reason: string): void
+  workerGone(worker: InvocationPeer, reason: string): void
   /** Fails every pending invocation with `error`: used when the engine shuts down. */
   failAll(error: ErrorBody): void
 }

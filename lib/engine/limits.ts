@@ -46,8 +46,14 @@ export interface EngineLimits {
   readonly maxHeldBytesPerChannel: number
   /** Bytes all channels created by one worker may hold before their writers are paused, so one client cannot take the whole engine's budget. */
   readonly maxHeldBytesPerWorker: number
-  /** Bytes all channels together may hold before every writer is paused. */
+  /** Bytes all channels (and, in a cluster, the ends this node proxies) together may hold before every writer is paused. */
   readonly maxHeldBytes: number
+  /**
+   * Bytes a node holds for one channel end it proxies to the channel's home node, in each
+   * direction, before it stops reading the side that sends them (resumed at half); all of them
+   * together count against `maxHeldBytes` as well.
+   */
+  readonly maxProxyBytesPerEnd: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -73,6 +79,7 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxHeldBytesPerChannel: 16 * 1024 * 1024,
   maxHeldBytesPerWorker: 128 * 1024 * 1024,
   maxHeldBytes: 512 * 1024 * 1024,
+  maxProxyBytesPerEnd: 2 * 1024 * 1024,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

@@ -1,9 +1,10 @@
-import type { ListedFunction } from '../protocol/engine-functions'
+import type { ListedFunction, ListedWorker } from '../protocol/engine-functions'
 import type { RegisterFunction } from '../protocol/messages'
 import { jsonBytes } from './json-bytes'
+import { listedWorker } from './listed-worker'
 import type { FunctionRegistry, Refusal, RegistryLimits } from './function-registry'
 import { PagedIndex, type Page, type PageBounds, type Slot } from './paged-index'
-import { redactInvocation } from './redact'
+import { listedDetails } from './redact'
 import { secretsMatch } from './secrets'
 import type { WorkerConnection } from './worker-connection'
 
@@ -58,6 +59,10 @@ export class LocalFunctionRegistry implements FunctionRegistry {
 
   join(worker: WorkerConnection): void {
     this.workerSlots.set(worker, this.workerOrder.add(worker))
+  }
+
+  described(_worker: WorkerConnection): void {
+    // Workers are listed from their connections, which hold their metadata.
   }
 
   register(worker: WorkerConnection, registration: RegisterFunction): Refusal | undefined {
@@ -154,8 +159,16 @@ export class LocalFunctionRegistry implements FunctionRegistry {
     return { items, nextCursor: page.nextCursor }
   }
 
-  listWorkers(cursor: number | undefined, bounds: PageBounds, sizeOf: (worker: WorkerConnection) => number): Page<WorkerConnection> {
-    return this.workerOrder.page(cursor, bounds, sizeOf)
+  listWorkers(cursor: number | undefined, bounds: PageBounds): Page<ListedWorker> {
+    const listed = new Map<WorkerConnection, ListedWorker>()
+    const sizeOf = (worker: WorkerConnection) => {
+      const entry = listedWorker(worker)
+      listed.set(worker, entry)
+      // Metadata too deep to serialize still lists (the answer then fails as a whole, with a clear error).
+      return jsonBytes(entry) ?? 0
+    }
+    const page = this.workerOrder.page(cursor, bounds, sizeOf)
+    return { items: page.items.map((worker) => listed.get(worker) as ListedWorker), nextCursor: page.nextCursor }
   }
 
   /** Registers `registrations` for `worker` without the checks they passed once, within the worker's allowances. */
@@ -180,8 +193,8 @@ export class LocalFunctionRegistry implements FunctionRegistry {
   }
 
   private put(worker: WorkerConnection, registration: RegisterFunction, existing: FunctionEntry | undefined, bytes: number): void {
-    const { type: _type, id, ...details } = registration
-    const listed = details.invocation === undefined ? details : { ...details, invocation: redactInvocation(details.invocation) }
+    const { id } = registration
+    const listed = listedDetails(registration)
     // Worker ids are UUIDs: one owner's listing is as long as another's.
     const listedBytes = jsonBytes({ function_id: id, worker_id: worker.id, ...listed }) ?? 0
     if (existing) {

@@ -5,13 +5,13 @@ import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/me
 import { logInvocation } from './invocation-log'
 import { failure, type InvocationRouter } from './invocation-router'
 import { Groups } from './pruned-maps'
-import type { WorkerConnection } from './worker-connection'
+import type { InvocationPeer } from './invocation-peer'
 
 interface PendingInvocation {
-  readonly caller: WorkerConnection
+  readonly caller: InvocationPeer
   /** The id the caller chose: its result goes back under it. */
   readonly callerId: string
-  readonly callee: WorkerConnection
+  readonly callee: InvocationPeer
   /** The id the callee was given: the caller's own, unless another caller of this callee has that one pending. */
   readonly calleeId: string
   readonly functionId: string
@@ -26,12 +26,13 @@ interface PendingInvocation {
  * waiting, nor fail another caller's call by reusing an id.
  */
 export class LocalInvocationRouter implements InvocationRouter {
-  private readonly byCallee = new Groups<WorkerConnection, string, PendingInvocation>()
-  private readonly byCaller = new Groups<WorkerConnection, string, PendingInvocation>()
+  private readonly byCallee = new Groups<InvocationPeer, string, PendingInvocation>()
+  private readonly byCaller = new Groups<InvocationPeer, string, PendingInvocation>()
   shed = 0
 
   constructor(
-    private readonly maxPendingPerCaller: number,
+    /** How many invocations `caller` may wait on at once: a number for every caller, or one per caller. */
+    private readonly maxPendingPerCaller: number | ((caller: InvocationPeer) => number),
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {}
@@ -42,7 +43,7 @@ export class LocalInvocationRouter implements InvocationRouter {
     return count
   }
 
-  forward(caller: WorkerConnection, callee: WorkerConnection, message: InvokeFunction, raw: string): ErrorBody | undefined {
+  forward(caller: InvocationPeer, callee: InvocationPeer, message: InvokeFunction, raw: string): ErrorBody | undefined {
     if (callee.backlog.backedUp) {
       callee.backlog.refuse()
       this.shed++
@@ -59,7 +60,8 @@ export class LocalInvocationRouter implements InvocationRouter {
     }
     const mine = this.byCaller.get(caller)
     const waiting = mine?.size ?? 0
-    if (waiting >= this.maxPendingPerCaller) {
+    const limit = typeof this.maxPendingPerCaller === 'number' ? this.maxPendingPerCaller : this.maxPendingPerCaller(caller)
+    if (waiting >= limit) {
       return {
         code: 'too_many_pending_invocations',
         message: `this worker already waits on ${waiting} invocations, the engine's limit (maxPendingInvocationsPerWorker)`,
@@ -77,7 +79,7 @@ export class LocalInvocationRouter implements InvocationRouter {
   }
 
   /** Routes a callee's result back to its caller, under the caller's id; results nobody waits for are dropped. */
-  complete(callee: WorkerConnection, result: InvocationResult, raw: string): boolean {
+  complete(callee: InvocationPeer, result: InvocationResult, raw: string): boolean {
     const invocation = this.byCallee.get(callee)?.get(result.invocation_id)
     if (!invocation) return false
     this.remove(invocation)
@@ -86,13 +88,23 @@ export class LocalInvocationRouter implements InvocationRouter {
     return true
   }
 
-  workerGone(worker: WorkerConnection, reason: string): void {
-    for (const invocation of [...(this.byCallee.get(worker)?.values() ?? [])]) {
+  workerGone(worker: InvocationPeer, reason: string): void {
+    this.failCallsTo(worker, { code: 'invocation_stopped', message: reason })
+    this.forgetCallsFrom(worker)
+  }
+
+  /** Fails every invocation pending at `callee` with `error`: its results can no longer arrive. */
+  failCallsTo(callee: InvocationPeer, error: ErrorBody): void {
+    for (const invocation of [...(this.byCallee.get(callee)?.values() ?? [])]) {
       this.remove(invocation)
-      invocation.caller.send(failure(invocation.callerId, invocation.functionId, { code: 'invocation_stopped', message: reason }))
-      this.ended(invocation, 'error', 'invocation_stopped')
+      invocation.caller.send(failure(invocation.callerId, invocation.functionId, error))
+      this.ended(invocation, 'error', error.code)
     }
-    for (const invocation of [...(this.byCaller.get(worker)?.values() ?? [])]) {
+  }
+
+  /** Results owed to `caller` are no longer awaited: they are dropped when they come. */
+  forgetCallsFrom(caller: InvocationPeer): void {
+    for (const invocation of [...(this.byCaller.get(caller)?.values() ?? [])]) {
       this.remove(invocation)
       this.ended(invocation, 'caller gone')
     }

@@ -1,3 +1,5 @@
+import type { RegisterFunction } from '../protocol/messages'
+
 /** What a redacted value reads as in listings. */
 export const REDACTED = '[redacted]'
 
@@ -10,6 +12,12 @@ export function redactInvocation(invocation: unknown): unknown {
   if (!isRecord(invocation) || !isRecord(invocation.headers)) return invocation
   const headers = Object.fromEntries(Object.keys(invocation.headers).map((name) => [name, REDACTED]))
   return { ...invocation, headers }
+}
+
+/** A registration's details as listings show them: all but its type and id, invocation headers redacted. */
+export function listedDetails(registration: RegisterFunction): Omit<RegisterFunction, 'type' | 'id'> {
+  const { type: _type, id: _id, ...details } = registration
+  return details.invocation === undefined ? details : { ...details, invocation: redactInvocation(details.invocation) }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,7 @@ import type { Socket } from 'net'
 import type { Duplex } from 'stream'
 import { createSecureContext, TLSSocket } from 'tls'
 import type { Logger } from '../log'
-import { ConnectionLimiter, type ConnectionRefusal } from './connection-limiter'
+import type { ConnectionLimiter, ConnectionRefusal } from './connection-limiter'
 import { refuseUpgrade } from './http'
 import type { EngineLimits } from './limits'
 import { sweepInterval } from './sweep-interval'
@@ -15,6 +15,8 @@ export interface EngineServerOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
   readonly onRequest: (request: IncomingMessage, response: ServerResponse) => void
   readonly onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Counts the connections; shared with what opens connections of its own (proxied channel ends). */
+  readonly limiter: ConnectionLimiter
 }
 
 /**
@@ -25,7 +27,7 @@ export interface EngineServerOptions {
  */
 export interface EngineServer {
   readonly http: HttpServer
-  /** Connections open now, admitted ones only. */
+  /** Connections open now: admitted ones, and those the engine opened to proxy channel ends. */
   connections(): number
 }
 
@@ -56,7 +58,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
   // A TLS handshake that fails (a client that does not trust the certificate) is the client's problem.
   http.on('tlsClientError', (error: Error) => logger.debug(`TLS handshake failed: ${error.message}`))
 
-  const limiter = new ConnectionLimiter(limits.maxConnections, limits.maxConnectionsPerAddress)
+  const { limiter } = options
   const secureContext = tls ? createSecureContext({ cert: tls.cert, key: tls.key }) : undefined
   // The server parses a connection in its own 'connection' listeners: the gate goes before
   // them, so that a refused connection is never parsed.

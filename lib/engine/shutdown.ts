@@ -16,10 +16,12 @@ export interface ShutdownParts {
   readonly timers: EngineTimers
   readonly telemetry: TelemetrySockets
   readonly stats: () => EngineStats
+  /** Lets go of the routing's own connections (a cluster node leaves its cluster). */
+  readonly leave: () => Promise<void>
 }
 
 /** Stops accepting, fails what is in flight with {@link SHUTDOWN_REASON}, closes every socket, then completes `events`. */
-export async function shutDown(state: EngineState, { server, timers, telemetry, stats }: ShutdownParts): Promise<void> {
+export async function shutDown(state: EngineState, { server, timers, telemetry, stats, leave }: ShutdownParts): Promise<void> {
   const startedAt = performance.now()
   const open = stats()
   timers.stop()
@@ -28,9 +30,13 @@ export async function shutDown(state: EngineState, { server, timers, telemetry, 
   // Results go out before the close frames, on the same sockets, so callers see why.
   state.invocations.failAll({ code: 'engine_shutting_down', message: SHUTDOWN_REASON })
   state.channels.abortAll(CloseCode.GoingAway, SHUTDOWN_REASON)
-  await state.sockets.closeAll(CloseCode.GoingAway, SHUTDOWN_REASON, SHUTDOWN_GRACE_MS)
+  await Promise.all([
+    state.proxies.closeAll(CloseCode.GoingAway, SHUTDOWN_REASON, SHUTDOWN_GRACE_MS),
+    state.sockets.closeAll(CloseCode.GoingAway, SHUTDOWN_REASON, SHUTDOWN_GRACE_MS),
+  ])
   server.http.closeAllConnections()
   await serverClosed
+  await leave()
   logShutdown(state.logger, open, performance.now() - startedAt)
   state.events.complete()
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http'
 import type { Duplex } from 'stream'
 import * as E from 'fp-ts/Either'
+import { channelHome } from '../protocol/channel-id'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
 import { acceptWorker } from './accept-worker'
 import { tokenPresented } from './auth'
@@ -29,7 +30,7 @@ export interface UpgradeRouting {
  * upgrade from a browser page whose origin is not allowed, whatever its endpoint.
  */
 export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { logger, channels, sockets } = state
+  const { logger, channels, proxies, sockets } = state
   const servers = createSocketServers(state.limits)
   return (request, socket, head) => {
     socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
@@ -52,6 +53,11 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
         return
       }
       const { channelId, key, direction } = parsed.right
+      const homeElsewhere = proxies.homeElsewhere(channelHome(channelId))
+      if (homeElsewhere !== undefined) {
+        proxies.proxy(request, socket, head, parsed.right, homeElsewhere, (ws) => sockets.track(ws, 'channel'))
+        return
+      }
       const outcome = channels.authorize(channelId, direction, key)
       if (!outcome.ok) {
         refuseUpgrade(socket, outcome.status, outcome.reason)

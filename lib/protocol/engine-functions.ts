@@ -25,8 +25,11 @@ export type PageRequest = t.TypeOf<typeof PageRequest>
 /** A listing's `next_cursor`, present when there is more to list. */
 const NextCursor = t.partial({ next_cursor: t.string })
 
+/** The node a listed function or worker is on, when engines form a cluster. */
+const OnNode = t.partial({ node_id: t.string })
+
 /** A function as `engine::functions::list` shows it. */
-export const ListedFunction = t.intersection([t.type({ function_id: t.string, worker_id: t.string }), FunctionDetails])
+export const ListedFunction = t.intersection([t.type({ function_id: t.string, worker_id: t.string }), OnNode, FunctionDetails])
 export type ListedFunction = t.TypeOf<typeof ListedFunction>
 
 /** What `engine::functions::list` answers. */
@@ -34,7 +37,7 @@ export const FunctionList = t.intersection([t.type({ functions: t.array(ListedFu
 export type FunctionList = t.TypeOf<typeof FunctionList>
 
 /** A worker as `engine::workers::list` shows it; `metadata` is what it sent to `engine::workers::register`. */
-export const ListedWorker = t.type({ worker_id: t.string, connected_at: t.string, functions: t.array(t.string), metadata: t.unknown })
+export const ListedWorker = t.intersection([t.type({ worker_id: t.string, connected_at: t.string, functions: t.array(t.string), metadata: t.unknown }), OnNode])
 export type ListedWorker = t.TypeOf<typeof ListedWorker>
 
 /** What `engine::workers::list` answers. */

@@ -2,6 +2,7 @@ import type { ChannelReader as CoreChannelReader } from '../channel/reader'
 import type { ChannelWriter as CoreChannelWriter } from '../channel/writer'
 // By default the ends with their Node streams; a browser's client has ends with WHATWG streams.
 import type { NodeChannelReader as ChannelReader, NodeChannelWriter as ChannelWriter } from '../node/channel-ends'
+import type { Observable } from 'rxjs'
 import type { KeepAliveOptions } from '../channel/keep-alive'
 import type { RegistrationError } from '../errors'
 import type { Logger } from '../log'
@@ -99,6 +100,13 @@ export interface Channel<Reader extends CoreChannelReader = ChannelReader, Write
 export interface WorkerClient<Reader extends CoreChannelReader = ChannelReader, Writer extends CoreChannelWriter = ChannelWriter> {
   /** The id the engine gave this connection, once connected. */
   readonly workerId: string | undefined
+  /** The URL of the engine this worker is connected to now; undefined while not connected. */
+  readonly engineUrl: string | undefined
+  /**
+   * {@link engineUrl} as it changes: the URL on each connection, undefined on each drop (the
+   * current value first). Completes once the worker shuts down or gives up connecting.
+   */
+  readonly engineUrl$: Observable<string | undefined>
   registerFunction(definition: string | FunctionDefinition, handler: FunctionHandler): FunctionRef
   trigger<Out = unknown, In = unknown>(request: TriggerRequest<In>): Promise<Out>
   /** Creates a channel; `bufferSize` is how many frames the engine may hold for it (default 64). */

@@ -15,12 +15,13 @@ export class InvocationServer {
     private readonly handlerOf: (functionId: string) => FunctionHandler | undefined,
     private readonly socket: WorkerSocket,
     private readonly outbox: Outbox,
-    /** The input with its channel refs made live ends. */
-    private readonly materialize: (input: unknown) => unknown,
+    /** The input with its channel refs made live ends, opened through the given engine. */
+    private readonly materialize: (input: unknown, engineUrl: string) => unknown,
     private readonly logger: Logger,
   ) {}
 
-  async serve(message: InvokeFunction): Promise<void> {
+  /** `engineUrl`: the engine that sent the invocation, which the refs in its input are opened through. */
+  async serve(message: InvokeFunction, engineUrl: string): Promise<void> {
     const { invocation_id: invocationId, function_id: functionId } = message
     const awaited = invocationId !== undefined && message.action?.type !== 'void'
     const reply = (body: Pick<InvocationResult, 'result' | 'error'>) => {
@@ -39,7 +40,7 @@ export class InvocationServer {
       return
     }
     try {
-      const input = this.materialize(message.data)
+      const input = this.materialize(message.data, engineUrl)
       reply({ result: await handler(input, message.metadata) })
     } catch (error) {
       const failed = asError(error)

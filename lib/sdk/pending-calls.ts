@@ -27,7 +27,6 @@ export class PendingCalls {
   constructor(
     private readonly socket: WorkerSocket,
     private readonly outbox: Outbox,
-    private readonly engineUrl: string,
   ) {}
 
   /**
@@ -99,7 +98,7 @@ export class PendingCalls {
     const entry = this.settle(invocationId)
     if (!entry) return
     if (entry.sent) entry.reject(new InvocationError('TIMEOUT', `invocation timed out after ${timeoutMs} ms`, entry.functionId))
-    else entry.reject(notSentError(this.engineUrl, timeoutMs, this.socket.lastConnectionError, entry.functionId))
+    else entry.reject(notSentError(this.socket.url, timeoutMs, this.socket.lastConnectionError, entry.functionId))
   }
 }
 

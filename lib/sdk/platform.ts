@@ -18,11 +18,12 @@ export interface WorkerDescription {
  * it is, and the channel ends it makes (with Node streams, or with WHATWG streams).
  */
 export interface WorkerPlatform<Reader extends ChannelReader, Writer extends ChannelWriter> {
-  /** The worker socket's address as the transport opens it (a browser carries the token in it). */
-  readonly url: string
+  /** The worker socket's address for an engine URL as the transport opens it (a browser carries the token in it). */
+  socketUrl(engineUrl: string): string
   readonly transport: Transport
   readonly logger: Logger
   readonly description: WorkerDescription
-  reader(ref: StreamChannelRef): Reader
-  writer(ref: StreamChannelRef): Writer
+  /** Channel ends open through the engine at `engineUrl`: the one the worker is on when it gets their refs. */
+  reader(ref: StreamChannelRef, engineUrl: string): Reader
+  writer(ref: StreamChannelRef, engineUrl: string): Writer
 }

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either'
-import { filter, firstValueFrom } from 'rxjs'
+import { catchError, distinctUntilChanged, EMPTY, filter, firstValueFrom, map, type Observable } from 'rxjs'
 import type { ChannelReader } from '../channel/reader'
 import { replaceRefs } from '../channel/refs'
 import type { ChannelWriter } from '../channel/writer'
@@ -33,7 +33,10 @@ const SYNC_FUNCTION_ID = 'engine::rx-channels::sync'
  */
 export class Worker<Reader extends ChannelReader, Writer extends ChannelWriter> implements WorkerClient<Reader, Writer> {
   workerId: string | undefined
+  readonly engineUrl$: Observable<string | undefined>
   private reattachToken: string | undefined
+  /** The engine that issued `workerId` and `reattachToken`: no other engine knows them. */
+  private reattachUrl: string | undefined
   private readonly socket: WorkerSocket
   private readonly outbox: Outbox
   private readonly calls: PendingCalls
@@ -46,7 +49,7 @@ export class Worker<Reader extends ChannelReader, Writer extends ChannelWriter> 
   private refusal?: WorkerError
 
   constructor(
-    url: string,
+    urls: readonly [string, ...string[]],
     options: WorkerOptions,
     private readonly platform: WorkerPlatform<Reader, Writer>,
   ) {
@@ -54,17 +57,33 @@ export class Worker<Reader extends ChannelReader, Writer extends ChannelWriter> 
     this.invocationTimeoutMs = options.invocationTimeoutMs ?? 30_000
     const retryPolicy = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect }
     this.outbox = new Outbox(resolveOutboxLimits(options.outbox))
-    this.socket = new WorkerSocket(platform.url, { transport: platform.transport, reconnect: retryPolicy, logger: this.logger })
-    this.calls = new PendingCalls(this.socket, this.outbox, url)
+    this.socket = new WorkerSocket(urls, {
+      transport: platform.transport,
+      socketUrl: (engineUrl) => platform.socketUrl(engineUrl),
+      reconnect: retryPolicy,
+      logger: this.logger,
+    })
+    this.calls = new PendingCalls(this.socket, this.outbox)
     this.registrations = new Registrations(this.socket, retryPolicy, this.logger)
-    const materialize = (input: unknown) => replaceRefs(input, (ref) => (ref.direction === 'read' ? platform.reader(ref) : platform.writer(ref)))
+    const materialize = (input: unknown, engineUrl: string) =>
+      replaceRefs(input, (ref) => (ref.direction === 'read' ? platform.reader(ref, engineUrl) : platform.writer(ref, engineUrl)))
     this.server = new InvocationServer((id) => this.registrations.handlerOf(id), this.socket, this.outbox, materialize, this.logger)
+    this.engineUrl$ = this.socket.connected$.pipe(
+      map((connected) => (connected ? this.socket.url : undefined)),
+      distinctUntilChanged(),
+      // A client that gave up says why through ready() and its calls; here it just ends.
+      catchError(() => EMPTY),
+    )
     this.socket.messages$.subscribe({ next: (message) => this.onMessage(message), error: () => undefined })
     this.socket.connected$.subscribe({
       next: (connected) => (connected ? this.onConnected() : this.onDisconnected()),
       // The socket gives up with a WorkerError; anything else is coded as one rather than cast.
       error: (error: unknown) => this.onRefused(error instanceof WorkerError ? error : new WorkerError('engine_unreachable', String(error), { cause: error })),
     })
+  }
+
+  get engineUrl(): string | undefined {
+    return this.socket.open ? this.socket.url : undefined
   }
 
   registerFunction(definition: string | FunctionDefinition, handler: FunctionHandler): FunctionRef {
@@ -89,9 +108,11 @@ export class Worker<Reader extends ChannelReader, Writer extends ChannelWriter> 
       throw new InvocationError('invalid_message', `unexpected channel refs: ${describeErrors(decoded.left)}`, 'engine::channels::create')
     }
     const { writer, reader } = decoded.right
+    // The result came over the current connection, from the engine the channel lives on.
+    const engineUrl = this.socket.url
     return {
-      writer: this.platform.writer(writer),
-      reader: this.platform.reader(reader),
+      writer: this.platform.writer(writer, engineUrl),
+      reader: this.platform.reader(reader, engineUrl),
       writerRef: writer,
       readerRef: reader,
     }
@@ -140,7 +161,7 @@ export class Worker<Reader extends ChannelReader, Writer extends ChannelWriter> 
   }
 
   private onConnected(): void {
-    if (this.workerId !== undefined && this.reattachToken !== undefined) {
+    if (this.workerId !== undefined && this.reattachToken !== undefined && this.reattachUrl === this.socket.url) {
       this.socket.send(JSON.stringify({ type: 'reattach', previous_worker_id: this.workerId, reattach_token: this.reattachToken }))
     }
     this.registrations.sendAll()
@@ -169,12 +190,14 @@ export class Worker<Reader extends ChannelReader, Writer extends ChannelWriter> 
       case 'workerregistered':
         this.workerId = message.worker_id
         this.reattachToken = message.reattach_token
+        this.reattachUrl = this.socket.url
         return
       case 'invocationresult':
         this.calls.onResult(message)
         return
       case 'invokefunction':
-        void this.server.serve(message)
+        // Refs in the input are opened through the engine that sent it.
+        void this.server.serve(message, this.socket.url)
         return
       case 'registrationrejected':
         this.registrations.onRejected(message)

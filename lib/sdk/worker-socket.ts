@@ -18,6 +18,8 @@ export const IDLE_TIMEOUT_MS = 60_000
 export interface WorkerSocketOptions {
   /** Opens the socket: ws with the worker's headers and TLS settings in Node, the page's WebSocket in a browser. */
   readonly transport: Transport
+  /** The socket's address for an engine URL (a browser carries the token in it, so it is never logged or shown). */
+  readonly socketUrl: (engineUrl: string) => string
   readonly reconnect: ReconnectPolicy
   readonly logger: Logger
 }
@@ -30,7 +32,8 @@ export interface Drop {
 }
 
 /**
- * The worker's control socket to the engine: reconnects with backoff after any drop, pings
+ * The worker's control socket to the engine: reconnects with backoff after any drop, to the
+ * next of its engine URLs in turn (a URL that just failed goes to the back), pings
  * every 20 s and drops a connection on which the engine has shown no progress for 60 s
  * (where the transport can tell: a browser answers the engine's pings itself). Incoming frames are
  * decoded once into typed messages; frames that do not decode are logged and skipped.
@@ -54,15 +57,24 @@ export class WorkerSocket {
 
   private socket?: WireSocket
   private connection?: Subscription
+  /** The URL of the current connection, or of the latest attempt. */
+  private attemptedUrl: string
+  private nextUrlIndex = 0
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
   private stopped = false
 
   constructor(
-    private readonly url: string,
+    private readonly urls: readonly [string, ...string[]],
     private readonly options: WorkerSocketOptions,
   ) {
+    this.attemptedUrl = urls[0]
     this.connect()
+  }
+
+  /** The engine URL connected to now, or, while not connected, tried last. */
+  get url(): string {
+    return this.attemptedUrl
   }
 
   get open(): boolean {
@@ -91,21 +103,23 @@ export class WorkerSocket {
 
   private connect(): void {
     if (this.stopped) return
-    this.connection = this.options.transport.open(this.url, 'worker').subscribe({
+    this.attemptedUrl = this.urls[this.nextUrlIndex]
+    this.nextUrlIndex = (this.nextUrlIndex + 1) % this.urls.length
+    this.connection = this.options.transport.open(this.options.socketUrl(this.attemptedUrl), 'worker').subscribe({
       next: (socket) => this.attach(socket),
       error: (failure: unknown) => {
         // A transport fails with a ConnectionError; anything else is coded as one rather than cast.
         const error = failure instanceof ConnectionError ? failure : new ConnectionError('connection_failed', messageOf(failure), { cause: failure })
         this.lastConnectionError = error
         if (error instanceof UpgradeRefusedError && error.status === 401) {
-          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.url)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
+          this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.attemptedUrl)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
           return
         }
         if (error.code === 'invalid_url') {
           this.fail(new WorkerError('engine_unreachable', error.message, { cause: error }))
           return
         }
-        this.retry(`cannot connect to the engine at ${redactUrl(this.url)}: ${error.message}`, error)
+        this.retry(`cannot connect to the engine at ${redactUrl(this.attemptedUrl)}: ${error.message}`, error)
       },
     })
   }
@@ -162,7 +176,9 @@ export class WorkerSocket {
   private retry(failure: string, cause: unknown): void {
     const policy = this.options.reconnect
     if (this.stopped) return
-    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries) {
+    // Each URL gets its chance before the client gives up, whatever maxRetries says.
+    const triedEveryUrl = this.attempt >= this.urls.length - 1
+    if (policy.maxRetries !== -1 && this.attempt >= policy.maxRetries && triedEveryUrl) {
       const retries = `${this.attempt} ${this.attempt === 1 ? 'retry' : 'retries'}`
       this.fail(new WorkerError('engine_unreachable', `${failure}; gave up after ${retries} (reconnect.maxRetries)`, { cause }))
       return

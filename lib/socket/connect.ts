@@ -41,7 +41,8 @@ const ignoreError = (): void => undefined
  * {@link UpgradeRefusedError} (carrying the status and the server's reason), or one coded by
  * what failed (refused, DNS, TLS, a bad URL) with Node's error as `cause`. It does not
  * complete, so the subscription can own what is set up on the open socket.
- * Unsubscribing before it opens aborts the handshake. `wsOptions` go to ws as they are.
+ * Unsubscribing before it opens aborts the handshake. `wsOptions` go to ws as they are;
+ * `ws.protocol` says which of `options.protocols` the server chose.
  */
 export function openSocket(url: string, options: ConnectOptions = {}, wsOptions: object = {}): Observable<WebSocket> {
   return new Observable<WebSocket>((subscriber) => {

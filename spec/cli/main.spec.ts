@@ -245,6 +245,7 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--telemetry-idle-ms N', '90000'],
       ['--max-queued-bytes-per-worker N', '16777216'],
       ['--worker-drain-grace-ms N', '10000'],
+      ['--max-proxy-bytes-per-end N', '2097152'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
@@ -391,6 +392,22 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       expect(stderr).to.include(`${flag} must be a whole number >= 1, got "${value}"`)
     })
   }
+
+  it('--help lists the cluster flags, and the cluster flags without --redis exit 2', async () => {
+    const { stdout } = await runCli('--help').ended
+    expect(stdout).to.match(/--node-ttl-ms N .*\(default 10000\)/)
+    for (const flag of ['--redis URL', 'RX_CHANNELS_REDIS', '--node-id ID', '--advertise URL', '--redis-prefix PREFIX']) expect(stdout).to.include(flag)
+    const { code, stdout: out, stderr } = await runCli('engine', '--node-id', 'n1').ended
+    expect({ code, out, stderr }).to.deep.equal({ code: 2, out: '', stderr: 'rx-channels: --node-id needs --redis\nsee rx-channels --help\n' })
+  })
+
+  it('engine --redis on a wildcard host without --advertise exits 1 saying why, before connecting to Redis', async () => {
+    const { code, stdout, stderr } = await runCli('engine', '--host', '0.0.0.0', '--port', '0', '--redis', 'redis://:pw-never-shown@127.0.0.1:1').ended
+    expect(code).to.equal(1)
+    expect(stdout).to.equal('')
+    expect(stderr).to.include('give cluster.advertise (--advertise ws://HOST:PORT)')
+    expect(stderr).not.to.include('pw-never-shown')
+  })
 
   it('engine --log-format xml exits 2 naming the formats it takes', async () => {
     const { code, stdout, stderr } = await runCli('engine', '--log-format', 'xml').ended

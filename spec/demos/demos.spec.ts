@@ -1,5 +1,7 @@
 import { expect } from 'chai'
+import { connect } from 'net'
 import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
+import { requireRedisServer } from '../support/redis'
 
 /**
  * Runs a demo as three processes (engine CLI, callee worker, caller worker) and returns the
@@ -76,5 +78,41 @@ describe('demos: the iii channel examples across real processes', () => {
   it('browser: the page and rx-channels/browser are served, and the functions the page calls hash a file with progress and generate a stream', async () => {
     const { result } = await runDemo('demos/browser/server.ts', 'demos/browser/check.ts', ['--size', '8'], /page at (\S+)/)
     expect(result).to.deep.equal({ pageServed: true, uploaded: 8 * 1024 * 1024, intact: true, progressMessages: 9, downloaded: 8 * 1024 * 1024 })
+  })
+})
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => (socket.destroy(), resolve(true)))
+    socket.once('error', () => resolve(false))
+  })
+}
+
+describe('demos: the cluster demo (its own redis-server and three engine processes)', function () {
+  this.timeout(90_000)
+  before(function () {
+    requireRedisServer(this)
+  })
+
+  it('calls across nodes, carries a transfer a -> b -> c intact, reports each outcome of killing node b, and stops its Redis', async () => {
+    const run = spawnTs('demos/cluster/run.ts', ['--size', '8'])
+    try {
+      const [, port] = await run.waitForLine(/^NOTE redis-server on 127\.0\.0\.1:(\d+)/)
+      const [, json] = await run.waitForLine(/^RESULT (.*)$/, 60_000)
+      expect(await run.exited).to.deep.equal({ code: 0, signal: null })
+      const { where, shout, transfer, killed } = JSON.parse(json)
+      expect({ where, shout }).to.deep.equal({ where: 'b', shout: 'HELLO FROM A' })
+      expect(transfer).to.include({ bytes: 8 * 1024 * 1024, intact: true })
+      expect(killed).to.include({ channel: 'writer_aborted', movedTo: 'c' })
+      expect(killed.calls).to.deep.equal(['invocation_stopped', 'invocation_stopped', 'invocation_stopped', 'invocation_stopped'])
+      // Stopped by node b's expiry (TTL 2 s), not by the calls' own 60 s timeout.
+      expect(killed.stoppedAfterMs).to.be.below(30_000)
+      expect(run.stdout().split('\n').filter((line) => line.startsWith('NOTE '))).to.have.length(8)
+      expect(await listening(Number(port))).to.equal(false)
+    } finally {
+      await run.stop()
+    }
   })
 })

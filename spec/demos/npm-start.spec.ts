@@ -1,9 +1,10 @@
 import { expect } from 'chai'
 import { spawn } from 'child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'fs'
 import { tmpdir } from 'os'
 import path from 'path'
 import { spawnTs } from '../../demos/support/processes'
+import { requireRedisServer } from '../support/redis'
 
 const ROOT = path.join(__dirname, '..', '..')
 /** Times in the report vary; everything else is asserted as printed. */
@@ -81,10 +82,50 @@ describe('npm start: the demo runner', () => {
     expect(lines[4]).to.equal('      passed in N s: page served; its Node side checked: 32.0 MiB hashed intact with 33 progress messages, 32.0 MiB generated')
   })
 
+  it('reports the cluster demo as not run, with how to get redis-server, where it is not on PATH, and does not count it as failed', async () => {
+    // A PATH that finds node and nothing else.
+    const bin = path.join(scratch, 'bin')
+    mkdirSync(bin)
+    symlinkSync(process.execPath, path.join(bin, 'node'))
+    const runner = spawnTs('demos/main.ts', ['one-way', 'cluster'], { env: { ...process.env, PATH: bin, TMPDIR: scratch } })
+    expect(await runner.exited).to.deep.equal({ code: 0, signal: null })
+    const lines = normalize(runner.stdout()).split('\n')
+    expect(lines.slice(-4)).to.deep.equal([
+      '[2/2] Cluster: Redis and three engines of its own, calls and 64 MiB across nodes, then a node SIGKILLed',
+      '      not run: redis-server not found on PATH; to run it: apt-get install redis-server',
+      '',
+      '1 of 1 demos passed in N s, 1 not run',
+    ])
+  })
+
   it('rejects an unknown demo name with the list of demos and exit code 2', async () => {
     const runner = spawnTs('demos/main.ts', ['one-way', 'no-such-demo'])
     expect(await runner.exited).to.deep.equal({ code: 2, signal: null })
-    expect(runner.stderr()).to.equal('unknown demo no-such-demo; the demos are one-way, bidirectional, iii-sdk, pipeline, file-transfer, browser')
+    expect(runner.stderr()).to.equal('unknown demo no-such-demo; the demos are one-way, bidirectional, iii-sdk, pipeline, file-transfer, browser, cluster')
+  })
+
+  it('leaves no redis-server, engine or worker behind when SIGINT reaches npm mid cluster demo', async function () {
+    requireRedisServer(this)
+    const npm = spawn('npm', ['start', '--', 'cluster'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: scratch } })
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })))
+    let output = ''
+    await new Promise<void>((resolve, reject) => {
+      const onData = (data: Buffer) => {
+        output += data.toString()
+        // Its workers are up: Redis, three engines and four worker processes are running.
+        if (/workers: writer and mover on b/.test(output)) resolve()
+      }
+      npm.stdout.on('data', onData)
+      npm.stderr.on('data', onData)
+      void exited.then(() => reject(new Error(`npm start exited before the cluster demo was under way:\n${output}`)))
+    })
+    expect(liveInGroup(npm.pid as number).some((entry) => /^\d+ redis-server/.test(entry))).to.equal(true)
+
+    npm.kill('SIGINT')
+    const { code, signal: killedBy } = await exited
+    expect(killedBy ?? code).to.be.oneOf(['SIGINT', 130])
+    expect(await groupGone(npm.pid as number)).to.deep.equal([])
+    expect(readdirSync(scratch)).to.deep.equal([])
   })
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -102,7 +102,20 @@ describe('no leaks', function () {
     creator.ws.close()
     await creator.closed
     const stats = await statsReach(context.engine, (current) => current.sockets === 0 && current.workers === 0)
-    expect(stats).to.deep.equal({ workers: 0, functions: 0, channels: 0, heldFrames: 0, heldBytes: 0, pendingInvocations: 0, queuedBytes: 0, shedInvocations: 0, sockets: 0, connections: 0 })
+    expect(stats).to.deep.equal({
+      workers: 0,
+      functions: 0,
+      channels: 0,
+      heldFrames: 0,
+      heldBytes: 0,
+      proxiedEnds: 0,
+      proxiedBytes: 0,
+      pendingInvocations: 0,
+      queuedBytes: 0,
+      shedInvocations: 0,
+      sockets: 0,
+      connections: 0,
+    })
     expect(activeTimers(), 'timers left behind').to.equal(timersBefore)
   })
 })

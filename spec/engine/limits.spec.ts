@@ -193,6 +193,7 @@ describe('engine limits', () => {
         maxHeldBytesPerChannel: 16 * 1024 * 1024,
         maxHeldBytesPerWorker: 128 * 1024 * 1024,
         maxHeldBytes: 512 * 1024 * 1024,
+        maxProxyBytesPerEnd: 2 * 1024 * 1024,
       })
     })
 

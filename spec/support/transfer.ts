@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'crypto'
+import { lastValueFrom, toArray } from 'rxjs'
 import type { Writable } from 'stream'
+import type { ChannelReader } from '../../lib'
 
 /** What one side of a transfer saw: the bytes' hash and count, and the text messages in order. */
 export interface Transfer {
@@ -30,4 +32,16 @@ export async function produceRandom(writer: AnyChannelWriter, sizeMiB: number): 
   }
   await new Promise<void>((resolve) => writer.stream.end(resolve))
   return { sha256: hash.digest('hex'), bytes: sizeMiB * MiB, messages }
+}
+
+/** Reads a channel with our SDK to its end: the bytes' hash and count, and every text message in order. */
+export async function digestChannel(reader: ChannelReader): Promise<Transfer> {
+  const messages = lastValueFrom(reader.messages$.pipe(toArray()))
+  const hash = createHash('sha256')
+  let bytes = 0
+  for await (const chunk of reader.stream) {
+    hash.update(chunk as Buffer)
+    bytes += (chunk as Buffer).length
+  }
+  return { sha256: hash.digest('hex'), bytes, messages: await messages }
 }
