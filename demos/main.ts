@@ -20,6 +20,8 @@ const Bidirectional = t.type({
 })
 const Pipeline = t.type({ records: t.number, transformed: t.number, outputLines: t.number, bytesIn: t.number, bytesOut: t.number, progressReports: t.number })
 const Transfer = t.type({ bytes: t.number, intact: t.boolean, mibPerSecond: t.number })
+const BrowserCheck = t.type({ pageServed: t.boolean, uploaded: t.number, intact: t.boolean, progressMessages: t.number, downloaded: t.number })
+const BROWSER_CHECK_MIB = 32
 const CLUSTER_MIB = 64
 const Cluster = t.type({
   where: t.string,
@@ -81,6 +83,18 @@ const DEMOS: readonly Demo[] = [
     judge: judged(Transfer, ({ bytes, intact, mibPerSecond }) => ({
       passed: intact && bytes === FILE_MIB * 1048576,
       summary: `${mib(bytes)} MiB ${intact ? 'intact (size and sha256 match)' : 'CORRUPTED'}, ${mibPerSecond} MiB/s`,
+    })),
+  },
+  {
+    name: 'browser',
+    title: 'In the browser: a page uploads a file to be hashed, with live progress, and downloads a generated stream',
+    callee: 'demos/browser/server.ts',
+    caller: 'demos/browser/check.ts',
+    callerArgs: ['--size', String(BROWSER_CHECK_MIB)],
+    announce: /page at (\S+)/,
+    judge: judged(BrowserCheck, ({ pageServed, uploaded, intact, progressMessages, downloaded }) => ({
+      passed: pageServed && intact && uploaded === BROWSER_CHECK_MIB * 1048576 && downloaded === uploaded,
+      summary: `page served; its Node side checked: ${mib(uploaded)} MiB hashed ${intact ? 'intact' : 'CORRUPTED'} with ${progressMessages} progress messages, ${mib(downloaded)} MiB generated`,
     })),
   },
   {

@@ -5,6 +5,7 @@ const { build } = require('esbuild')
 const { execFileSync } = require('child_process')
 const { rmSync } = require('fs')
 const path = require('path')
+const { browserBundleOptions } = require('./browser-bundle')
 
 const root = path.join(__dirname, '..')
 
@@ -23,6 +24,7 @@ async function main() {
   }
   await build({ ...common, entryPoints: { index: 'lib/index.ts', engine: 'lib/engine/index.ts' }, outdir: 'dist' })
   await build({ ...common, entryPoints: { cli: 'lib/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } })
+  await build({ ...browserBundleOptions, outfile: 'dist/browser.mjs', logLevel: 'warning' })
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
 }
 

@@ -1,6 +1,10 @@
 import { expect } from 'chai'
+import { build } from 'esbuild'
 import fs from 'fs'
+import { builtinModules } from 'module'
 import path from 'path'
+// The build's own options for rx-channels/browser (a plain JS module shared with scripts/build.js).
+const { browserBundleOptions } = require('../scripts/browser-bundle') as { browserBundleOptions: object }
 
 const LIB = path.join(__dirname, '..', 'lib')
 
@@ -96,11 +100,12 @@ const RULES: readonly Rule[] = [
     counterexample: { file: 'channel/reader.ts', specifier: '../node/readable', target: 'node/readable.ts' },
   },
   {
-    title: 'lib/node imports only lib/flow and lib/errors, besides channel-ends.ts (the channel ends with their Node streams)',
+    title: 'lib/node imports only lib/flow and lib/errors, besides channel-ends.ts (the channel ends with their Node streams) and ws-transport.ts (sockets of ws)',
     breaks: (edge) =>
       areaOf(edge.file) === 'node' &&
       !['node', 'flow', 'errors'].includes(areaOf(edge.target)) &&
-      !(edge.file === 'node/channel-ends.ts' && ['channel', 'protocol'].includes(areaOf(edge.target))),
+      !(edge.file === 'node/channel-ends.ts' && ['channel', 'protocol'].includes(areaOf(edge.target))) &&
+      !(edge.file === 'node/ws-transport.ts' && ['socket'].includes(areaOf(edge.target))),
     counterexample: { file: 'node/writable.ts', specifier: '../channel/writer', target: 'channel/writer.ts' },
   },
   {
@@ -134,6 +139,16 @@ const RULES: readonly Rule[] = [
     title: 'nothing in lib imports lib/cli: it is the command line, on top of everything',
     breaks: (edge) => areaOf(edge.target) === 'cli' && areaOf(edge.file) !== 'cli',
     counterexample: { file: 'engine/engine.ts', specifier: '../cli/heap-floor', target: 'cli/heap-floor.ts' },
+  },
+  {
+    title: 'lib/browser never imports lib/node, lib/engine or lib/cli: the page has no Node',
+    breaks: never('browser', ['node', 'engine', 'cli']),
+    counterexample: { file: 'browser/worker.ts', specifier: '../node/ws-transport', target: 'node/ws-transport.ts' },
+  },
+  {
+    title: 'nothing outside lib/browser imports it: it is an entry point at the edge',
+    breaks: (edge) => areaOf(edge.target) === 'browser' && areaOf(edge.file) !== 'browser',
+    counterexample: { file: 'sdk/worker.ts', specifier: '../browser/channel-ends', target: 'browser/channel-ends.ts' },
   },
   {
     title: 'lib/sdk never imports lib/engine',
@@ -183,5 +198,35 @@ describe('lib/ layering', () => {
         expect(violations(rule, [rule.counterexample])).to.deep.equal([`lib/${file} imports '${specifier}' (lib/${target})`])
       })
     }
+  })
+})
+
+describe('rx-channels/browser', () => {
+  // esbuild fails on a Node built-in on platform 'browser'; the plugin names each one, node: or bare.
+  it('bundles for the browser without any Node built-in or ws', async () => {
+    const nodeImports: string[] = []
+    const builtins = new Set(builtinModules)
+    const result = await build({
+      ...browserBundleOptions,
+      write: false,
+      outdir: 'unused',
+      metafile: true,
+      plugins: [
+        {
+          name: 'no-node-builtins',
+          setup(bundle) {
+            bundle.onResolve({ filter: /.*/ }, ({ path: specifier, importer }) => {
+              if (specifier.startsWith('node:') || builtins.has(specifier.split('/')[0])) nodeImports.push(`${path.relative(LIB, importer)} imports '${specifier}'`)
+              return undefined
+            })
+          },
+        },
+      ],
+    })
+    expect(nodeImports).to.deep.equal([])
+    expect(result.errors).to.deep.equal([])
+    const packages = Object.keys(result.metafile.inputs).filter((input) => input.includes('node_modules/ws/'))
+    expect(packages).to.deep.equal([])
+    expect(Object.keys(result.metafile.inputs)).to.include('lib/browser/index.ts')
   })
 })

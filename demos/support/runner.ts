@@ -24,6 +24,11 @@ export interface Demo {
    */
   readonly caller: string
   readonly callerArgs?: readonly string[]
+  /**
+   * Picks an address out of the callee's READY line (group 1): shown under the title, for a
+   * person to open, and passed to the caller after the engine's address.
+   */
+  readonly announce?: RegExp
   /** The caller starts engines of its own, so it is not given the runner's. */
   readonly ownEngines?: boolean
   /** Why the demo cannot run on this machine (one line saying what to install), or undefined where it can. */
@@ -64,11 +69,14 @@ export class DemoRunner {
     let callee: TsProcess | undefined
     let verdict: Verdict
     try {
+      let announced: string | undefined
       if (demo.callee !== undefined) {
         callee = this.spawn(demo.callee, [this.engineUrl])
-        await callee.waitForLine(/^READY/)
+        const ready = (await callee.waitForLine(/^READY/)).input ?? ''
+        announced = demo.announce ? ready.match(demo.announce)?.[1] : undefined
+        if (announced !== undefined) this.report.detail(`open ${announced}`)
       }
-      verdict = await this.callerVerdict(demo)
+      verdict = await this.callerVerdict(demo, announced === undefined ? [] : [announced])
     } catch (error) {
       verdict = { passed: false, summary: error instanceof Error ? error.message : String(error) }
     } finally {
@@ -81,8 +89,8 @@ export class DemoRunner {
     return verdict.passed ? 'passed' : 'failed'
   }
 
-  private async callerVerdict(demo: Demo): Promise<Verdict> {
-    const args = demo.ownEngines ? (demo.callerArgs ?? []) : [this.engineUrl, ...(demo.callerArgs ?? [])]
+  private async callerVerdict(demo: Demo, announced: readonly string[]): Promise<Verdict> {
+    const args = demo.ownEngines ? (demo.callerArgs ?? []) : [this.engineUrl, ...announced, ...(demo.callerArgs ?? [])]
     const caller = this.spawn(demo.caller, args, {
       onStderrLine: (line) => {
         const step = line.match(PROGRESS_LINE)

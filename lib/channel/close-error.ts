@@ -1,7 +1,7 @@
 import { ChannelError, messageOf } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
-import { UpgradeRefusedError } from '../socket/connect'
-import { SocketClosedError } from '../socket/frames'
+import { SocketClosedError } from '../socket/socket-closed-error'
+import { UpgradeRefusedError } from '../socket/upgrade-refused-error'
 
 /** Turns what a channel socket reported into the typed error its end raises. */
 export function channelErrorFrom(error: unknown): ChannelError {

@@ -1,28 +1,23 @@
 import { Subscription } from 'rxjs'
-import type WebSocket from 'ws'
 import { ChannelError } from '../errors'
 import { channelUrl } from '../protocol/channel-url'
 import type { StreamChannelRef } from '../protocol/refs'
-import { openSocket, tcpSocketOf } from '../socket/connect'
-import type { Frame } from '../socket/frame'
-import { socketFrames } from '../socket/frames'
-import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
+import type { Transport, WireData, WireSocket } from '../socket/wire'
 import { channelErrorFrom } from './close-error'
-import { keepAlive } from './keep-alive'
+import { DEFAULT_DEAD_AFTER_MS, DEFAULT_PING_INTERVAL_MS } from './keep-alive'
 import type { ChannelEndOptions } from './reader'
 
 /** What one end of a channel does with its socket; see {@link connectChannelEnd}. */
 export interface ChannelEndSocket {
   /**
    * The socket is open: set up what must exist before its frames are watched (the writer's
-   * sender), adding its subscriptions to `connection`. Returns the count of bytes this end
-   * has had written so far, which keepAlive takes as progress.
+   * sender), adding its subscriptions to `connection`.
    */
-  opened(ws: WebSocket, connection: Subscription): () => number
+  opened(socket: WireSocket, connection: Subscription): void
   /** WebSocket subprotocols this end offers. */
   readonly protocols?: readonly string[]
   /** A frame from the engine. */
-  frame?(frame: Frame): void
+  frame?(data: WireData): void
   /** Its frames and liveness are watched now. */
   attached(): void
   /** The socket ended: cleanly, or with the error it failed with (a dead engine is `channel_closed`). */
@@ -32,27 +27,31 @@ export interface ChannelEndSocket {
 }
 
 /**
- * Opens the socket of a channel end and watches it: its frames, its close, and (see
- * {@link keepAlive}) the engine's liveness. No absolute close timer: the engine may hold a
- * socket back while a slow reader drains, and an end waits as long as bytes keep moving.
- * Unsubscribing the returned subscription stops all of it.
+ * Opens the socket of a channel end over `transport` and watches it: its frames, its close,
+ * and the engine's liveness (see {@link WireSocket.keepAlive}). No absolute close timer: the
+ * engine may hold a socket back while a slow reader drains, and an end waits as long as
+ * bytes keep moving. Unsubscribing the returned subscription stops all of it.
  */
-export function connectChannelEnd(ref: StreamChannelRef, options: ChannelEndOptions, end: ChannelEndSocket): Subscription {
+export function connectChannelEnd(ref: StreamChannelRef, options: ChannelEndOptions, transport: Transport, end: ChannelEndSocket): Subscription {
   const connection = new Subscription()
-  const attach = (ws: WebSocket) => {
-    const writtenBytes = end.opened(ws, connection)
+  const attach = (socket: WireSocket) => {
+    end.opened(socket, connection)
     connection.add(
-      socketFrames(ws).subscribe({
-        next: (frame) => end.frame?.(frame),
+      socket.frames$.subscribe({
+        next: (data) => end.frame?.(data),
         complete: () => end.closed(),
         error: (error: unknown) => end.closed(channelErrorFrom(error)),
       }),
     )
-    connection.add(keepAlive(ws, tcpSocketOf(ws), writtenBytes, options.keepAlive ?? {}, (reason) => end.closed(new ChannelError('channel_closed', reason))))
+    const liveness = {
+      pingIntervalMs: options.keepAlive?.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+      deadAfterMs: options.keepAlive?.deadAfterMs ?? DEFAULT_DEAD_AFTER_MS,
+    }
+    connection.add(socket.keepAlive(liveness, (reason) => end.closed(new ChannelError('channel_closed', reason))))
     end.attached()
   }
   connection.add(
-    openSocket(channelUrl(options.engineUrl, ref), { ...options.connect, protocols: end.protocols }, WITHOUT_CLOSE_TIMEOUT).subscribe({
+    transport.open(channelUrl(options.engineUrl, ref), ref.direction === 'read' ? 'reader' : 'writer', end.protocols).subscribe({
       next: attach,
       error: (error: unknown) => end.refused(channelErrorFrom(error)),
     }),

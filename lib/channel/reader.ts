@@ -1,14 +1,14 @@
 import { lastValueFrom, map, Observable, toArray, type Subscription } from 'rxjs'
-import WebSocket from 'ws'
 import { ChannelError } from '../errors'
 import type { Flow } from '../flow/flow'
 import { fromPausable } from '../flow/from-pausable'
 import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
+import { concatBytes, utf8Length } from '../protocol/bytes'
 import { CREDIT_SUBPROTOCOL } from '../protocol/credit'
 import type { StreamChannelRef } from '../protocol/refs'
-import { closeSocket } from '../socket/close'
 import type { ConnectOptions } from '../socket/connect'
+import type { Transport, WireSocket } from '../socket/wire'
 import { connectChannelEnd } from './connect-end'
 import { channelErrorFrom } from './close-error'
 import { Inbox } from './inbox'
@@ -17,6 +17,7 @@ import type { KeepAliveOptions } from './keep-alive'
 export interface ChannelEndOptions {
   /** The engine's worker address, e.g. `ws://127.0.0.1:49134`. */
   readonly engineUrl: string
+  /** Node: how sockets are opened (TLS, headers); a browser has no such settings. */
   readonly connect?: ConnectOptions
   /** Reader: UTF-8 bytes of text messages kept unread before it stops reading its socket (default 1 MiB). */
   readonly maxUnreadMessageBytes?: number
@@ -52,7 +53,7 @@ const DEFAULT_UNREAD_BACKLOG_GRACE_MS = 10_000
  */
 export class ChannelReader {
   /** Binary chunks in order; completes on a clean end, errors on an abort. */
-  readonly chunks$: Observable<Buffer>
+  readonly chunks$: Observable<Uint8Array>
   /** Text messages in order; ends with `chunks$`. */
   readonly messages$: Observable<string>
   /**
@@ -60,11 +61,11 @@ export class ChannelReader {
    * While nothing is requested the reader reads ahead at most 16 frames, then stops reading
    * its socket, so the engine and in turn the writer are held back.
    */
-  readonly flow: Flow<Buffer>
+  readonly flow: Flow<Uint8Array>
 
-  private readonly chunkInbox: Inbox<Buffer>
+  private readonly chunkInbox: Inbox<Uint8Array>
   private readonly messageInbox: Inbox<string>
-  private ws?: WebSocket
+  private socket?: WireSocket
   private connection?: Subscription
   /** High while the socket is paused for unread chunks or messages. */
   private readonly unread = new WaterMarks()
@@ -76,6 +77,7 @@ export class ChannelReader {
   constructor(
     readonly ref: StreamChannelRef,
     private readonly options: ChannelEndOptions,
+    private readonly transport: Transport,
   ) {
     if (ref.direction !== 'read') throw new ChannelError('channel_refused', 'a ChannelReader needs a ref with direction "read"')
     const hooks = {
@@ -83,8 +85,8 @@ export class ChannelReader {
       onAbandoned: () => this.releaseIfAbandoned(),
       onBacklog: () => this.pace(),
     }
-    this.chunkInbox = new Inbox<Buffer>(hooks, (chunk) => chunk.length)
-    this.messageInbox = new Inbox<string>(hooks, (message) => Buffer.byteLength(message))
+    this.chunkInbox = new Inbox<Uint8Array>(hooks, (chunk) => chunk.length)
+    this.messageInbox = new Inbox<string>(hooks, utf8Length)
     this.chunks$ = this.chunkInbox.values$
     this.messages$ = this.messageInbox.values$
     this.flow = fromPausable(this.chunkInbox)
@@ -100,8 +102,8 @@ export class ChannelReader {
   }
 
   /** Every chunk until the end, concatenated; rejects if the stream does not end cleanly. */
-  readAll(): Promise<Buffer> {
-    return lastValueFrom(this.chunks$.pipe(toArray(), map((chunks) => Buffer.concat(chunks))))
+  readAll(): Promise<Uint8Array> {
+    return lastValueFrom(this.chunks$.pipe(toArray(), map(concatBytes)))
   }
 
   /** Stops reading: the writer learns that the reader has gone; both streams complete. */
@@ -116,18 +118,16 @@ export class ChannelReader {
 
   private connect(): void {
     if (this.connection || this.ended) return
-    this.connection = connectChannelEnd(this.ref, this.options, {
+    this.connection = connectChannelEnd(this.ref, this.options, this.transport, {
       protocols: this.options.readerCredit ? [CREDIT_SUBPROTOCOL] : undefined,
-      opened: (ws) => {
-        this.ws = ws
-        if (ws.protocol === CREDIT_SUBPROTOCOL) this.creditOutstanding = 0
-        // A reader writes no data: only pongs and its close show the engine it is alive.
-        return () => 0
+      opened: (socket) => {
+        this.socket = socket
+        if (socket.protocol === CREDIT_SUBPROTOCOL) this.creditOutstanding = 0
       },
-      frame: (frame) => {
+      frame: (data) => {
         if (this.creditOutstanding !== undefined) this.creditOutstanding--
-        if (frame.binary) this.chunkInbox.push(frame.data)
-        else this.messageInbox.push(frame.data.toString('utf8'))
+        if (typeof data === 'string') this.messageInbox.push(data)
+        else this.chunkInbox.push(data)
         // A frame handed straight to a subscriber is no backlog change, yet it used a credit.
         if (this.creditOutstanding !== undefined) this.pace()
       },
@@ -140,7 +140,7 @@ export class ChannelReader {
   private stop(reason: string, error?: ChannelError): void {
     this.finish(error)
     this.connection?.unsubscribe()
-    if (this.ws) closeSocket(this.ws, CloseCode.Normal, reason)
+    this.socket?.close(CloseCode.Normal, reason)
   }
 
   private get maxUnreadMessageBytes(): number {
@@ -148,17 +148,17 @@ export class ChannelReader {
   }
 
   private pace(): void {
-    const ws = this.ws
-    if (!ws || ws.readyState !== WebSocket.OPEN) return
+    const socket = this.socket
+    if (!socket?.open) return
     const chunkBacklog = this.chunkInbox.backlogLength
     const messageBytes = this.messageInbox.backlogBytes
     const turned = this.unread.update(
       chunkBacklog >= HIGH_WATER_FRAMES || messageBytes >= this.maxUnreadMessageBytes,
       chunkBacklog <= LOW_WATER_FRAMES && messageBytes <= this.maxUnreadMessageBytes >> 2,
     )
-    if (this.creditOutstanding !== undefined) this.grantCredit(ws, chunkBacklog)
-    else if (turned === 'high') ws.pause()
-    else if (turned === 'low') ws.resume()
+    if (this.creditOutstanding !== undefined) this.grantCredit(socket, chunkBacklog)
+    else if (turned === 'high') socket.pause()
+    else if (turned === 'low') socket.resume()
     this.watchForStall()
   }
 
@@ -166,12 +166,12 @@ export class ChannelReader {
    * Credit mode: keeps what is unread plus what is granted within the read-ahead, granting in
    * batches of at least half of it (one small message per half window, not one per frame).
    */
-  private grantCredit(ws: WebSocket, chunkBacklog: number): void {
+  private grantCredit(socket: WireSocket, chunkBacklog: number): void {
     const outstanding = this.creditOutstanding ?? 0
     const room = HIGH_WATER_FRAMES - chunkBacklog - outstanding
     if (this.unread.high || room < HIGH_WATER_FRAMES / 2) return
     this.creditOutstanding = outstanding + room
-    ws.send(JSON.stringify({ type: 'credit', frames: room }))
+    socket.send(JSON.stringify({ type: 'credit', frames: room }))
   }
 
   /** What holds the socket paused with nothing subscribed to read it, if anything. */

@@ -3,9 +3,9 @@ import { ChannelError, messageOf } from '../errors'
 import type { FlowSink } from '../flow/sink'
 import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
+import { utf8Length } from '../protocol/bytes'
 import type { StreamChannelRef } from '../protocol/refs'
-import { binaryFrame, textFrame, type Frame } from '../socket/frame'
-import { FrameSender } from '../socket/sender'
+import type { Transport, WireData, WireSocket } from '../socket/wire'
 import { connectChannelEnd } from './connect-end'
 import type { ChannelEndOptions } from './reader'
 
@@ -31,9 +31,9 @@ export class ChannelWriter {
   /** Text side messages: `next` sends one; `error` aborts the channel; `complete` does nothing. */
   readonly messages: Observer<string>
 
-  private readonly pending: Frame[] = []
+  private readonly pending: WireData[] = []
   private pendingBytes = 0
-  private sender?: FrameSender
+  private socket?: WireSocket
   private connection?: Subscription
   private ending?: Ending
   private failure?: ChannelError
@@ -46,6 +46,7 @@ export class ChannelWriter {
   constructor(
     readonly ref: StreamChannelRef,
     private readonly options: ChannelEndOptions,
+    private readonly transport: Transport,
   ) {
     if (ref.direction !== 'write') throw new ChannelError('channel_refused', 'a ChannelWriter needs a ref with direction "write"')
     const writer = this
@@ -80,21 +81,20 @@ export class ChannelWriter {
   }
 
   get bufferedBytes(): number {
-    return this.pendingBytes + (this.sender?.inflightBytes ?? 0)
+    return this.pendingBytes + (this.socket?.bufferedBytes ?? 0)
   }
 
   /** Writes binary data, split into frames of at most 64 KiB. */
   write(chunk: Uint8Array): void {
     if (!this.accepting()) return
-    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    for (let offset = 0; offset < data.length; offset += FRAME_SIZE) {
-      this.enqueue(binaryFrame(data.subarray(offset, offset + FRAME_SIZE)))
+    for (let offset = 0; offset < chunk.length; offset += FRAME_SIZE) {
+      this.enqueue(chunk.subarray(offset, offset + FRAME_SIZE))
     }
   }
 
   /** Sends a text message, in order with the binary data around it. */
   sendMessage(message: string): void {
-    if (this.accepting()) this.enqueue(textFrame(message))
+    if (this.accepting()) this.enqueue(message)
   }
 
   /** Ends the stream cleanly after everything written so far. */
@@ -122,30 +122,27 @@ export class ChannelWriter {
   }
 
   private accepting(): boolean {
-    return this.ending === undefined && this.failure === undefined && (this.sender === undefined || this.sender.open)
+    return this.ending === undefined && this.failure === undefined && (this.socket === undefined || this.socket.open)
   }
 
-  private enqueue(frame: Frame): void {
+  private enqueue(data: WireData): void {
     this.connect()
-    if (this.sender) {
-      this.sender.next(frame)
+    if (this.socket) {
+      this.socket.send(data)
     } else {
       // Not connected yet: keep a copy, since the caller may reuse its buffer once we return.
-      const kept = frame.binary ? binaryFrame(Buffer.from(frame.data)) : frame
-      this.pending.push(kept)
-      this.pendingBytes += kept.data.length
+      this.pending.push(typeof data === 'string' ? data : new Uint8Array(data))
+      this.pendingBytes += typeof data === 'string' ? utf8Length(data) : data.length
     }
     this.buffered.update(this.saturated, false)
   }
 
   private connect(): void {
     if (this.connection) return
-    this.connection = connectChannelEnd(this.ref, this.options, {
-      opened: (ws, connection) => {
-        const sender = new FrameSender(ws)
-        this.sender = sender
-        connection.add(sender.written$.subscribe(() => this.onWritten()))
-        return () => sender.writtenBytes
+    this.connection = connectChannelEnd(this.ref, this.options, this.transport, {
+      opened: (socket, connection) => {
+        this.socket = socket
+        connection.add(socket.written$.subscribe(() => this.onWritten()))
       },
       attached: () => this.sendPending(),
       closed: (error) => this.onSocketClosed(error),
@@ -155,18 +152,18 @@ export class ChannelWriter {
 
   /** Sends what was written before the socket opened, then the end if it has come. */
   private sendPending(): void {
-    const sender = this.sender as FrameSender
-    for (const frame of this.pending) sender.next(frame)
+    const socket = this.socket as WireSocket
+    for (const data of this.pending) socket.send(data)
     this.pending.length = 0
     this.pendingBytes = 0
     this.endIfReady()
   }
 
   private endIfReady(): void {
-    const sender = this.sender
-    if (!sender || !this.ending) return
-    if (this.ending.clean) sender.complete()
-    else sender.close(CloseCode.WriterAborted, this.ending.error.message)
+    const socket = this.socket
+    if (!socket || !this.ending) return
+    if (this.ending.clean) socket.close(CloseCode.Normal, 'end')
+    else socket.close(CloseCode.WriterAborted, this.ending.error.message)
   }
 
   private onWritten(): void {
@@ -193,7 +190,7 @@ export class ChannelWriter {
     this.pending.length = 0
     this.pendingBytes = 0
     this.connection?.unsubscribe()
-    this.sender?.close(CloseCode.WriterAborted, error.message)
+    this.socket?.close(CloseCode.WriterAborted, error.message)
     this.closed.error(error)
     this.drain.complete()
   }

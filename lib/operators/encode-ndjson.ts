@@ -16,3 +16,9 @@ import { map, type OperatorFunction } from 'rxjs'
 export function encodeNdjson<A, O = A>(codec?: t.Encoder<A, O>): OperatorFunction<A, Buffer> {
   return map((value) => Buffer.from(`${JSON.stringify(codec ? codec.encode(value) : value)}\n`, 'utf8'))
 }
+
+/** {@link encodeNdjson} for any runtime, without Node's Buffer: rx-channels/browser exports it as `encodeNdjson`. */
+export function encodeNdjsonBytes<A, O = A>(codec?: t.Encoder<A, O>): OperatorFunction<A, Uint8Array> {
+  const encoder = new TextEncoder()
+  return map((value) => encoder.encode(`${JSON.stringify(codec ? codec.encode(value) : value)}\n`))
+}

@@ -1,5 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs'
+import { map, Observable, type OperatorFunction } from 'rxjs'
 import { RxChannelsError } from '../errors'
+import { concatBytes } from '../protocol/bytes'
 import { operatorObserver } from './operator-observer'
 
 /**
@@ -18,19 +19,27 @@ import { operatorObserver } from './operator-observer'
  * @see decodeUtf8
  */
 export function rechunk(size: number): OperatorFunction<Uint8Array, Buffer> {
+  const cut = rechunkBytes(size)
+  return (source) => source.pipe(cut, map((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
+}
+
+/** {@link rechunk} for any runtime, without Node's Buffer: rx-channels/browser exports it as `rechunk`. */
+export function rechunkBytes(size: number): OperatorFunction<Uint8Array, Uint8Array> {
   if (!Number.isInteger(size) || size < 1) throw new RxChannelsError('invalid_argument', `rechunk size must be a whole number >= 1, got ${size}`)
   return (source) =>
-    new Observable<Buffer>((subscriber) => {
-      let pending: Buffer[] = []
+    new Observable<Uint8Array>((subscriber) => {
+      let pending: Uint8Array[] = []
       let pendingBytes = 0
       return source.subscribe(
         operatorObserver(subscriber, {
           next: (chunk) => {
-            let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+            // Untyped code may send anything: it errors the stream here rather than be cut as bytes.
+            if (!(chunk instanceof Uint8Array)) throw new TypeError(`rechunk takes Uint8Arrays, got ${typeof chunk}`)
+            let data = chunk
             while (pendingBytes + data.length >= size) {
               const needed = size - pendingBytes
               pending.push(data.subarray(0, needed))
-              subscriber.next(pending.length === 1 ? pending[0] : Buffer.concat(pending, size))
+              subscriber.next(pending.length === 1 ? pending[0] : concatBytes(pending))
               pending = []
               pendingBytes = 0
               data = data.subarray(needed)
@@ -41,7 +50,7 @@ export function rechunk(size: number): OperatorFunction<Uint8Array, Buffer> {
             }
           },
           complete: () => {
-            if (pendingBytes > 0) subscriber.next(Buffer.concat(pending, pendingBytes))
+            if (pendingBytes > 0) subscriber.next(concatBytes(pending))
             subscriber.complete()
           },
         }),

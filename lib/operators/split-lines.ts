@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { RxChannelsError, StreamError } from '../errors'
+import { utf8Length } from '../protocol/bytes'
 import { operatorObserver } from './operator-observer'
 
 /** The longest line `splitLines` keeps waiting for its line end by default: 16 MiB of UTF-8. */
@@ -59,14 +60,14 @@ export function splitLines({ maxLineBytes = DEFAULT_MAX_LINE_BYTES }: SplitLines
             let start = 0
             for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
               const segment = text.slice(start, end)
-              checkLength(partialBytes + Buffer.byteLength(segment), segment)
+              checkLength(partialBytes + utf8Length(segment), segment)
               subscriber.next(takeLine(segment))
               start = end + 1
             }
             if (start === text.length) return
             const rest = text.slice(start)
             pieces.push(rest)
-            partialBytes += Buffer.byteLength(rest)
+            partialBytes += utf8Length(rest)
             checkLength(partialBytes, rest)
           },
           complete: () => {

@@ -1,4 +1,6 @@
-// The ends with their Node streams: the SDK runs on Node.
+import type { ChannelReader as CoreChannelReader } from '../channel/reader'
+import type { ChannelWriter as CoreChannelWriter } from '../channel/writer'
+// By default the ends with their Node streams; a browser's client has ends with WHATWG streams.
 import type { NodeChannelReader as ChannelReader, NodeChannelWriter as ChannelWriter } from '../node/channel-ends'
 import type { Observable } from 'rxjs'
 import type { KeepAliveOptions } from '../channel/keep-alive'
@@ -88,14 +90,14 @@ export interface TriggerRequest<P = unknown> {
 }
 
 /** Both ends of a new channel, live and as refs to hand to another function. */
-export interface Channel {
-  readonly writer: ChannelWriter
-  readonly reader: ChannelReader
+export interface Channel<Reader extends CoreChannelReader = ChannelReader, Writer extends CoreChannelWriter = ChannelWriter> {
+  readonly writer: Writer
+  readonly reader: Reader
   readonly writerRef: StreamChannelRef
   readonly readerRef: StreamChannelRef
 }
 
-export interface WorkerClient {
+export interface WorkerClient<Reader extends CoreChannelReader = ChannelReader, Writer extends CoreChannelWriter = ChannelWriter> {
   /** The id the engine gave this connection, once connected. */
   readonly workerId: string | undefined
   /** The URL of the engine this worker is connected to now; undefined while not connected. */
@@ -108,7 +110,7 @@ export interface WorkerClient {
   registerFunction(definition: string | FunctionDefinition, handler: FunctionHandler): FunctionRef
   trigger<Out = unknown, In = unknown>(request: TriggerRequest<In>): Promise<Out>
   /** Creates a channel; `bufferSize` is how many frames the engine may hold for it (default 64). */
-  createChannel(bufferSize?: number): Promise<Channel>
+  createChannel(bufferSize?: number): Promise<Channel<Reader, Writer>>
   /**
    * Resolves once connected and the engine has answered a round trip, so every function
    * registered before the call is live at the engine. Waits while a function's id is

@@ -1,6 +1,6 @@
 import { InvocationError, type ConnectionError, type WorkerError } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
-import { redactUrl } from '../socket/connect'
+import { redactUrl } from '../socket/redact-url'
 import type { Outbox } from './outbox'
 import type { Drop } from './worker-socket'
 

@@ -1,5 +1,5 @@
 import { WorkerError } from '../errors'
-import { redactUrl } from '../socket/connect'
+import { redactUrl } from '../socket/redact-url'
 
 /** One engine URL, or several to fail over between (tried in order, round robin). */
 export type EngineUrls = string | readonly [string, ...string[]]

@@ -1,7 +1,4 @@
-import { randomUUID } from 'crypto'
-import type { ChannelEndOptions } from '../channel/reader'
 import { asError, messageOf } from '../errors'
-import { materializeRefs } from '../node/channel-ends'
 import type { Logger } from '../log'
 import type { InvocationResult, InvokeFunction } from '../protocol/messages'
 import type { FunctionHandler } from './api'
@@ -18,10 +15,13 @@ export class InvocationServer {
     private readonly handlerOf: (functionId: string) => FunctionHandler | undefined,
     private readonly socket: WorkerSocket,
     private readonly outbox: Outbox,
+    /** The input with its channel refs made live ends, opened through the given engine. */
+    private readonly materialize: (input: unknown, engineUrl: string) => unknown,
     private readonly logger: Logger,
   ) {}
 
-  async serve(message: InvokeFunction, channelOptions: ChannelEndOptions): Promise<void> {
+  /** `engineUrl`: the engine that sent the invocation, which the refs in its input are opened through. */
+  async serve(message: InvokeFunction, engineUrl: string): Promise<void> {
     const { invocation_id: invocationId, function_id: functionId } = message
     const awaited = invocationId !== undefined && message.action?.type !== 'void'
     const reply = (body: Pick<InvocationResult, 'result' | 'error'>) => {
@@ -30,7 +30,7 @@ export class InvocationServer {
         return
       }
       const text = resultFrame({ type: 'invocationresult', invocation_id: invocationId, function_id: functionId, ...body })
-      if (this.socket.send(text) || this.outbox.add(randomUUID(), text)) return
+      if (this.socket.send(text) || this.outbox.add(crypto.randomUUID(), text)) return
       this.logger.warn(`dropped the result of ${functionId}: not connected, and the outbox is full`)
     }
 
@@ -40,7 +40,7 @@ export class InvocationServer {
       return
     }
     try {
-      const input = materializeRefs(message.data, channelOptions)
+      const input = this.materialize(message.data, engineUrl)
       reply({ result: await handler(input, message.metadata) })
     } catch (error) {
       const failed = asError(error)

@@ -1,4 +1,5 @@
 import { WorkerError } from '../errors'
+import { utf8Length } from '../protocol/bytes'
 
 /** How much the worker client holds while it is not connected. */
 export interface OutboxLimits {
@@ -31,7 +32,7 @@ export class Outbox {
 
   /** Adds a frame; returns false, holding nothing, when it would go over a limit. */
   add(key: string, text: string): boolean {
-    const bytes = Buffer.byteLength(text)
+    const bytes = utf8Length(text)
     if (this.entries.size >= this.limits.maxEntries || this.heldBytes + bytes > this.limits.maxBytes) return false
     this.entries.set(key, { text, bytes })
     this.heldBytes += bytes

@@ -1,4 +1,3 @@
-import { randomUUID } from 'crypto'
 import { InvocationError, messageOf } from '../errors'
 import type { InvocationResult, InvokeFunction } from '../protocol/messages'
 import { notSentError, outboxFullError } from './call-errors'
@@ -38,7 +37,7 @@ export class PendingCalls {
     const functionId = message.function_id
     const forget = message.action?.type === 'void'
     // A fire-and-forget call has no invocation_id on the wire; the id keys its outbox entry.
-    const invocationId = randomUUID()
+    const invocationId = crypto.randomUUID()
     const text = serialize(forget ? message : { ...message, invocation_id: invocationId }, functionId)
     if (text instanceof InvocationError) return Promise.reject(text)
     return new Promise<Out>((resolve, reject) => {

@@ -1,14 +1,13 @@
 import * as E from 'fp-ts/Either'
 import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs'
-import WebSocket from 'ws'
-import { messageOf, WorkerError, type ConnectionError } from '../errors'
+import { ConnectionError, messageOf, WorkerError } from '../errors'
 import type { Logger } from '../log'
 import { failureReason, messageDecoder } from '../protocol/decode'
 import { EngineToWorker } from '../protocol/messages'
-import { CoalescingSender } from '../socket/coalescing-sender'
-import { connectionErrorFrom } from '../socket/connect-error'
-import { openSocket, redactUrl, tcpSocketOf, UpgradeRefusedError, type TlsConnectOptions } from '../socket/connect'
-import { socketFrames, SocketClosedError } from '../socket/frames'
+import { redactUrl } from '../socket/redact-url'
+import { SocketClosedError } from '../socket/socket-closed-error'
+import { UpgradeRefusedError } from '../socket/upgrade-refused-error'
+import type { Transport, WireSocket } from '../socket/wire'
 import { backoffDelay, type ReconnectPolicy } from './backoff'
 
 const decodeEngineMessage = messageDecoder(EngineToWorker)
@@ -17,8 +16,10 @@ export const PING_INTERVAL_MS = 20_000
 export const IDLE_TIMEOUT_MS = 60_000
 
 export interface WorkerSocketOptions {
-  readonly headers?: Record<string, string>
-  readonly tls?: TlsConnectOptions
+  /** Opens the socket: ws with the worker's headers and TLS settings in Node, the page's WebSocket in a browser. */
+  readonly transport: Transport
+  /** The socket's address for an engine URL (a browser carries the token in it, so it is never logged or shown). */
+  readonly socketUrl: (engineUrl: string) => string
   readonly reconnect: ReconnectPolicy
   readonly logger: Logger
 }
@@ -33,7 +34,8 @@ export interface Drop {
 /**
  * The worker's control socket to the engine: reconnects with backoff after any drop, to the
  * next of its engine URLs in turn (a URL that just failed goes to the back), pings
- * every 20 s and drops a connection that has been silent for 60 s. Incoming frames are
+ * every 20 s and drops a connection on which the engine has shown no progress for 60 s
+ * (where the transport can tell: a browser answers the engine's pings itself). Incoming frames are
  * decoded once into typed messages; frames that do not decode are logged and skipped.
  * Each failed attempt is logged at warn with its cause and the delay before the next one.
  * The socket gives up when retrying cannot help or may not go on: `connected$` errors with a
@@ -53,16 +55,13 @@ export class WorkerSocket {
   /** Why the latest attempt to connect failed; undefined once connected. */
   lastConnectionError?: ConnectionError
 
-  private ws?: WebSocket
-  private sender?: CoalescingSender
+  private socket?: WireSocket
   private connection?: Subscription
   /** The URL of the current connection, or of the latest attempt. */
   private attemptedUrl: string
   private nextUrlIndex = 0
   private attempt = 0
   private retryTimer?: NodeJS.Timeout
-  private pingTimer?: NodeJS.Timeout
-  private idleTimer?: NodeJS.Timeout
   private stopped = false
 
   constructor(
@@ -79,23 +78,22 @@ export class WorkerSocket {
   }
 
   get open(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN
+    return this.socket?.open ?? false
   }
 
   /** Sends now if connected; returns false (and sends nothing) otherwise. */
   send(text: string): boolean {
     if (!this.open) return false
-    this.sender?.send(text)
+    this.socket?.send(text)
     return true
   }
 
   close(): void {
     this.stopped = true
     clearTimeout(this.retryTimer)
-    this.stopKeepAlive()
     this.connection?.unsubscribe()
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'worker shutting down')
-    else this.ws?.terminate()
+    if (this.socket?.open) this.socket.close(1000, 'worker shutting down')
+    else this.socket?.terminate()
     // After a failure both subjects have already ended (and an errored BehaviorSubject throws on `value`).
     if (this.connectivity.hasError) return
     if (this.connectivity.value) this.connectivity.next(false)
@@ -107,11 +105,11 @@ export class WorkerSocket {
     if (this.stopped) return
     this.attemptedUrl = this.urls[this.nextUrlIndex]
     this.nextUrlIndex = (this.nextUrlIndex + 1) % this.urls.length
-    this.connection = openSocket(this.attemptedUrl, { headers: this.options.headers, tls: this.options.tls }).subscribe({
-      next: (ws) => this.attach(ws),
+    this.connection = this.options.transport.open(this.options.socketUrl(this.attemptedUrl), 'worker').subscribe({
+      next: (socket) => this.attach(socket),
       error: (failure: unknown) => {
-        // openSocket fails with a ConnectionError; anything else is coded as one rather than cast.
-        const error = connectionErrorFrom(failure)
+        // A transport fails with a ConnectionError; anything else is coded as one rather than cast.
+        const error = failure instanceof ConnectionError ? failure : new ConnectionError('connection_failed', messageOf(failure), { cause: failure })
         this.lastConnectionError = error
         if (error instanceof UpgradeRefusedError && error.status === 401) {
           this.fail(new WorkerError('unauthorized', `the engine at ${redactUrl(this.attemptedUrl)} refused this worker (HTTP 401): ${error.reason}`, { cause: error }))
@@ -126,23 +124,18 @@ export class WorkerSocket {
     })
   }
 
-  private attach(ws: WebSocket): void {
-    this.ws = ws
-    this.sender = new CoalescingSender(ws, tcpSocketOf(ws))
+  private attach(socket: WireSocket): void {
+    this.socket = socket
     this.attempt = 0
     this.lastConnectionError = undefined
-    const touch = () => this.idleTimer?.refresh()
-    ws.on('ping', touch)
-    ws.on('pong', touch)
     this.connection?.add(
-      socketFrames(ws).subscribe({
-        next: (frame) => {
-          touch()
-          if (frame.binary) {
+      socket.frames$.subscribe({
+        next: (data) => {
+          if (typeof data !== 'string') {
             this.options.logger.warn('ignored a binary frame on the worker socket')
             return
           }
-          const decoded = decodeEngineMessage(frame.data.toString('utf8'))
+          const decoded = decodeEngineMessage(data)
           if (E.isRight(decoded)) this.received.next(decoded.right)
           else if (decoded.left.kind === 'unknown_type') this.options.logger.debug(`ignored ${decoded.left.reason}`)
           else this.options.logger.warn(`ignored a frame from the engine: ${failureReason(decoded.left)}`)
@@ -156,15 +149,15 @@ export class WorkerSocket {
         complete: () => this.onDrop({ reason: 'the engine closed the connection' }),
       }),
     )
-    this.startKeepAlive(ws)
+    this.connection?.add(
+      socket.keepAlive({ pingIntervalMs: PING_INTERVAL_MS, deadAfterMs: IDLE_TIMEOUT_MS }, (reason) => this.options.logger.warn(`${reason}; reconnecting`)),
+    )
     this.connectivity.next(true)
   }
 
   private onDrop(drop: Drop): void {
-    this.stopKeepAlive()
     this.connection?.unsubscribe()
-    this.ws = undefined
-    this.sender = undefined
+    this.socket = undefined
     if (this.stopped) return
     this.lastDrop = drop
     this.connectivity.next(false)
@@ -193,20 +186,5 @@ export class WorkerSocket {
     const delay = backoffDelay(policy, this.attempt++)
     this.options.logger.warn(`${failure}; retrying in ${delay} ms`)
     this.retryTimer = setTimeout(() => this.connect(), delay)
-  }
-
-  private startKeepAlive(ws: WebSocket): void {
-    this.pingTimer = setInterval(() => ws.ping(), PING_INTERVAL_MS)
-    this.pingTimer.unref()
-    this.idleTimer = setTimeout(() => {
-      this.options.logger.warn(`no frame from the engine for ${IDLE_TIMEOUT_MS} ms; reconnecting`)
-      ws.terminate()
-    }, IDLE_TIMEOUT_MS)
-    this.idleTimer.unref()
-  }
-
-  private stopKeepAlive(): void {
-    clearInterval(this.pingTimer)
-    clearTimeout(this.idleTimer)
   }
 }

@@ -4,17 +4,10 @@ import type { Socket } from 'net'
 import WebSocket from 'ws'
 import { ConnectionError, RxChannelsError } from '../errors'
 import { connectionErrorFrom } from './connect-error'
+import { redactUrl } from './redact-url'
+import { UpgradeRefusedError } from './upgrade-refused-error'
 
-/** The server answered the upgrade with an HTTP status instead of switching protocols. */
-export class UpgradeRefusedError extends ConnectionError {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-  ) {
-    super('upgrade_refused', `upgrade refused with HTTP ${status}${reason ? `: ${reason}` : ''}`)
-    this.name = 'UpgradeRefusedError'
-  }
-}
+export { UpgradeRefusedError } from './upgrade-refused-error'
 
 /** TLS settings for wss:// URLs. Without `ca`, Node's trusted roots (and NODE_EXTRA_CA_CERTS) apply. */
 export interface TlsConnectOptions {
@@ -28,11 +21,6 @@ export interface ConnectOptions {
   readonly protocols?: readonly string[]
   readonly handshakeTimeoutMs?: number
   readonly tls?: TlsConnectOptions
-}
-
-/** A URL fit for a log line: the values of `token` and `key` query parameters are hidden. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|key)=)[^&#]*/gi, '$1***')
 }
 
 const MAX_REFUSAL_BODY = 512

@@ -9,7 +9,7 @@ export const textFrame = (text: string): Frame => ({ data: Buffer.from(text, 'ut
 
 /** Close reasons are limited to 123 bytes by RFC 6455; longer ones would make `close()` throw. */
 export function closeReason(text: string): string {
-  const bytes = Buffer.from(text, 'utf8')
+  const bytes = new TextEncoder().encode(text)
   if (bytes.length <= 123) return text
-  return bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, '') + '...'
+  return new TextDecoder().decode(bytes.subarray(0, 120)).replace(/\uFFFD+$/, '') + '...'
 }

@@ -1,21 +1,11 @@
 import { Observable } from 'rxjs'
 import WebSocket from 'ws'
-import { RxChannelsError } from '../errors'
 import { isCleanClose } from '../protocol/close-codes'
 import type { Frame } from './frame'
 import { protocolCloseCode } from './close-reasons'
+import { SocketClosedError } from './socket-closed-error'
 
-/** A socket closed with a code other than a clean end. */
-export class SocketClosedError extends RxChannelsError {
-  constructor(
-    readonly closeCode: number,
-    readonly reason: string,
-    cause?: unknown,
-  ) {
-    super('socket_closed', `socket closed with ${closeCode}${reason ? `: ${reason}` : ''}`, { cause })
-    this.name = 'SocketClosedError'
-  }
-}
+export { SocketClosedError } from './socket-closed-error'
 
 /**
  * The frames a socket receives, as an Observable: completes when the peer closes cleanly

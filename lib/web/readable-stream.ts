@@ -1,4 +1,3 @@
-import { ReadableStream } from 'stream/web'
 import type { DrivenFlow, Flow } from '../flow/flow'
 import { fromAsyncIterable } from '../flow/from-async-iterable'
 

@@ -1,4 +1,3 @@
-import { WritableStream } from 'stream/web'
 import { AsyncSubject, firstValueFrom, lastValueFrom, merge, Subject } from 'rxjs'
 import { StreamError } from '../errors'
 import type { FlowSink } from '../flow/sink'

@@ -3,16 +3,21 @@ import { connect } from 'net'
 import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
 import { requireRedisServer } from '../support/redis'
 
-/** Runs a demo as three processes (engine CLI, callee worker, caller worker) and returns the caller's result and stderr. */
-async function runDemo(callee: string, caller: string, callerArgs: string[] = []): Promise<{ result: unknown; stderr: string }> {
+/**
+ * Runs a demo as three processes (engine CLI, callee worker, caller worker) and returns the
+ * caller's result and stderr. With `announce`, the part of the callee's READY line it picks
+ * goes to the caller after the engine's address, as `npm start` passes it.
+ */
+async function runDemo(callee: string, caller: string, callerArgs: string[] = [], announce?: RegExp): Promise<{ result: unknown; stderr: string }> {
   const processes: TsProcess[] = []
   try {
     const { engine, url } = await spawnEngine()
     processes.push(engine)
     const calleeProcess = spawnTs(callee, [url])
     processes.push(calleeProcess)
-    await calleeProcess.waitForLine(/^READY/)
-    const callerProcess = spawnTs(caller, [url, ...callerArgs])
+    const ready = (await calleeProcess.waitForLine(/^READY/)).input ?? ''
+    const announced = announce ? [ready.match(announce)?.[1] ?? 'nothing announced'] : []
+    const callerProcess = spawnTs(caller, [url, ...announced, ...callerArgs])
     processes.push(callerProcess)
     const [, result] = await callerProcess.waitForLine(/^RESULT (.*)$/, 120_000)
     expect((await callerProcess.exited).code).to.equal(0)
@@ -68,6 +73,11 @@ describe('demos: the iii channel examples across real processes', () => {
     // Progress messages come every 512 KiB, so each quarter's line shows the first report past it.
     const quarters = stderr.split('\n').map((line) => Math.floor(Number(line.match(/^progress +(\d+)% /)?.[1]) / 25))
     expect(quarters).to.deep.equal([1, 2, 3, 4])
+  })
+
+  it('browser: the page and rx-channels/browser are served, and the functions the page calls hash a file with progress and generate a stream', async () => {
+    const { result } = await runDemo('demos/browser/server.ts', 'demos/browser/check.ts', ['--size', '8'], /page at (\S+)/)
+    expect(result).to.deep.equal({ pageServed: true, uploaded: 8 * 1024 * 1024, intact: true, progressMessages: 9, downloaded: 8 * 1024 * 1024 })
   })
 })
 

@@ -74,6 +74,14 @@ describe('npm start: the demo runner', () => {
     expect(lines[lines.length - 1]).to.equal('1 of 2 demos passed in N s')
   })
 
+  it('prints the browser demo page\'s address under its title', async () => {
+    const runner = spawnTs('demos/main.ts', ['browser'], { env: { ...process.env, TMPDIR: scratch } })
+    expect(await runner.exited).to.deep.equal({ code: 0, signal: null })
+    const lines = normalize(runner.stdout()).split('\n')
+    expect(lines[3]).to.match(/^ {6}open http:\/\/127\.0\.0\.1:\d+\/\?engine=ws%3A%2F%2F127\.0\.0\.1%3A\d+$/)
+    expect(lines[4]).to.equal('      passed in N s: page served; its Node side checked: 32.0 MiB hashed intact with 33 progress messages, 32.0 MiB generated')
+  })
+
   it('reports the cluster demo as not run, with how to get redis-server, where it is not on PATH, and does not count it as failed', async () => {
     // A PATH that finds node and nothing else.
     const bin = path.join(scratch, 'bin')
@@ -93,7 +101,7 @@ describe('npm start: the demo runner', () => {
   it('rejects an unknown demo name with the list of demos and exit code 2', async () => {
     const runner = spawnTs('demos/main.ts', ['one-way', 'no-such-demo'])
     expect(await runner.exited).to.deep.equal({ code: 2, signal: null })
-    expect(runner.stderr()).to.equal('unknown demo no-such-demo; the demos are one-way, bidirectional, iii-sdk, pipeline, file-transfer, cluster')
+    expect(runner.stderr()).to.equal('unknown demo no-such-demo; the demos are one-way, bidirectional, iii-sdk, pipeline, file-transfer, browser, cluster')
   })
 
   it('leaves no redis-server, engine or worker behind when SIGINT reaches npm mid cluster demo', async function () {

@@ -53,7 +53,7 @@ describe('the packed package, installed in an app: its types', () => {
   })
 
   for (const [name, settings] of Object.entries(RESOLUTIONS)) {
-    it(`types both entry points under moduleResolution ${name}, its own declarations checked (skipLibCheck: false)`, async function () {
+    it(`types the entry points (rx-channels, /engine, /browser) under moduleResolution ${name}, its own declarations checked (skipLibCheck: false)`, async function () {
       this.timeout(60_000)
       const project = `tsconfig.${name}.json`
       const compilerOptions = { ...settings, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true }

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { execFile } from 'child_process'
-import { existsSync, readFileSync } from 'fs'
+import { build } from 'esbuild'
+import { existsSync, readFileSync, writeFileSync } from 'fs'
 import path from 'path'
 import { promisify } from 'util'
 import { consumerApp, type ConsumerApp } from '../support/consumer-app'
@@ -27,6 +28,14 @@ describe('the packed package, installed in an app: files, entry points, command'
     expect([registerWorker, startEngine, engineStart]).to.deep.equal(['function', 'function', 'function'])
     expect(version).to.equal(packageJson(app).version)
     expect(path.relative(app.packageDir, resolved)).to.equal(path.join('dist', 'index.js'))
+  })
+
+  it("resolves 'rx-channels/browser' to an ES module that a bundler packs for the browser, and that loads", async () => {
+    writeFileSync(path.join(app.dir, 'page-entry.mjs'), "import { registerWorker, ChannelError } from 'rx-channels/browser'\nconsole.log(typeof registerWorker, typeof ChannelError)\n")
+    // A Node built-in anywhere in it would fail this build (platform browser).
+    await build({ absWorkingDir: app.dir, entryPoints: ['page-entry.mjs'], bundle: true, platform: 'browser', format: 'esm', outfile: 'page.mjs', logLevel: 'silent' })
+    const { stdout } = await run(process.execPath, ['page.mjs'], { cwd: app.dir })
+    expect(stdout.trim()).to.equal('function function')
   })
 
   it('ships the rx-channels command', async () => {

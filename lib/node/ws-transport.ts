@@ -1,0 +1,83 @@
+import { map, type Observable } from 'rxjs'
+import type WebSocket from 'ws'
+import { keepAlive } from '../socket/keep-alive'
+import { CoalescingSender } from '../socket/coalescing-sender'
+import { closeSocket } from '../socket/close'
+import { openSocket, tcpSocketOf, type ConnectOptions } from '../socket/connect'
+import { binaryFrame, textFrame } from '../socket/frame'
+import { socketFrames } from '../socket/frames'
+import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
+import { FrameSender } from '../socket/sender'
+import type { Liveness, Transport, WireData, WireRole, WireSocket } from '../socket/wire'
+
+/**
+ * The Node transport: sockets of ws. The worker socket sends its control messages through
+ * a {@link CoalescingSender} (few system calls under load); channel sockets through a
+ * {@link FrameSender} (flow control by write callbacks) and without ws's close timeout.
+ */
+export function wsTransport(connect: ConnectOptions = {}): Transport {
+  return {
+    open: (url: string, role: WireRole, protocols?: readonly string[]) =>
+      openSocket(url, { ...connect, protocols }, role === 'worker' ? {} : WITHOUT_CLOSE_TIMEOUT).pipe(map((ws) => new WsWireSocket(ws, role))),
+  }
+}
+
+class WsWireSocket implements WireSocket {
+  readonly frames$: Observable<WireData>
+  private readonly sender: FrameSender
+  private readonly coalescing?: CoalescingSender
+
+  constructor(
+    private readonly ws: WebSocket,
+    role: WireRole,
+  ) {
+    this.sender = new FrameSender(ws)
+    if (role === 'worker') this.coalescing = new CoalescingSender(ws, tcpSocketOf(ws))
+    this.frames$ = socketFrames(ws).pipe(map((frame) => (frame.binary ? frame.data : frame.data.toString('utf8'))))
+  }
+
+  get open(): boolean {
+    return this.sender.open
+  }
+
+  get bufferedBytes(): number {
+    return this.sender.inflightBytes
+  }
+
+  get written$(): Observable<void> {
+    return this.sender.written$
+  }
+
+  get protocol(): string {
+    return this.ws.protocol
+  }
+
+  send(data: WireData): void {
+    if (typeof data === 'string') {
+      if (this.coalescing) this.coalescing.send(data)
+      else this.sender.next(textFrame(data))
+      return
+    }
+    this.sender.next(binaryFrame(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)))
+  }
+
+  pause(): void {
+    this.ws.pause()
+  }
+
+  resume(): void {
+    this.ws.resume()
+  }
+
+  close(code: number, reason: string): void {
+    closeSocket(this.ws, code, reason)
+  }
+
+  terminate(): void {
+    this.ws.terminate()
+  }
+
+  keepAlive(options: Liveness, onDead: (reason: string) => void): () => void {
+    return keepAlive(this.ws, tcpSocketOf(this.ws), () => this.sender.writtenBytes, options, onDead)
+  }
+}
