@@ -17,6 +17,8 @@ export interface ClusterEngineOptions {
   /** A killed node is found dead after about this long. */
   readonly nodeTtlMs?: number
   readonly logLevel?: string
+  /** More flags for `rx-channels engine`, limits for instance. */
+  readonly flags?: readonly string[]
 }
 
 /** A key prefix no other run uses. */
@@ -33,6 +35,7 @@ export function spawnClusterEngine(options: ClusterEngineOptions): { readonly pr
   const args = ['engine', '--port', '0', '--log-level', options.logLevel ?? 'warn', '--redis', options.redis, '--node-id', options.nodeId]
   args.push('--redis-prefix', options.prefix)
   if (options.nodeTtlMs !== undefined) args.push('--node-ttl-ms', String(options.nodeTtlMs))
+  args.push(...(options.flags ?? []))
   const engine = spawnTs('lib/cli/main.ts', args, { nodeFlags: ENGINE_NODE_FLAGS })
   const ready = engine.waitForLine(/ws:\/\/\S+/).then(([url]) => ({ nodeId: options.nodeId, url, process: engine }))
   return { process: engine, ready }

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import type { WorkerClient } from '../../lib'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
-import { clusterPrefix, startClusterEngine, until, useRedisCluster, type ClusterEngine } from '../support/cluster'
+import { clusterPrefix } from '../../demos/support/cluster-engine'
+import { startClusterEngine, until, useRedisCluster, type ClusterEngine } from '../support/cluster'
 import { rawWorker, sendJson, type RawWorker } from '../support/engine'
 import { requireRedisServer, startRedis, type TestRedis } from '../support/redis'
 import { useWorkers } from '../support/workers'
@@ -181,7 +182,7 @@ describe('engines in a cluster when Redis is killed and restarted under load (Re
 
   it('keeps local invocations working, fails cross-node ones with cluster_unavailable, resumes when Redis is back, and never logs the password', async () => {
     const server = redis as TestRedis
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     const [a, b] = await Promise.all(['redis-a', 'redis-b'].map((nodeId) => startClusterEngine({ redis: server.url, nodeId, prefix, logLevel: 'debug' })))
     processes.push(a.process, b.process)
     const onA = await worker(a.url)

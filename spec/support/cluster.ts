@@ -1,40 +1,15 @@
-import { randomBytes } from 'crypto'
-import { ENGINE_NODE_FLAGS } from '../../lib/cli/heap-floor'
-import { spawnTs, type TsProcess } from '../../demos/support/processes'
+import { clusterPrefix, spawnClusterEngine, type ClusterEngine, type ClusterEngineOptions } from '../../demos/support/cluster-engine'
+import type { TsProcess } from '../../demos/support/processes'
+
+export type { ClusterEngine }
 import { requireRedisServer, startRedis, type TestRedis } from './redis'
 
-/** A cluster engine started from the CLI as its own process. */
-export interface ClusterEngine {
-  readonly process: TsProcess
-  readonly url: string
-  readonly nodeId: string
-}
-
-export interface ClusterEngineOptions {
-  readonly redis: string
-  readonly nodeId: string
-  /** Keys and channels of one spec's cluster, so that specs sharing a Redis never see each other. */
-  readonly prefix: string
-  /** Short in specs: a killed node is found dead in about this long. */
-  readonly nodeTtlMs?: number
-  readonly logLevel?: string
-  /** More flags for `rx-channels engine`, limits for instance. */
-  readonly flags?: readonly string[]
-}
-
-/** A key prefix no other spec uses. */
-export function clusterPrefix(): string {
-  return `spec-${randomBytes(4).toString('hex')}:`
-}
-
-/** Starts `rx-channels engine --redis ...` on a free port; resolves once it listens (and so has joined). */
+/** Starts `rx-channels engine --redis ...` on a free port, with a short node TTL; resolves once it listens (and so has joined). */
 export async function startClusterEngine(options: ClusterEngineOptions): Promise<ClusterEngine> {
-  const args = ['engine', '--port', '0', '--log-level', options.logLevel ?? 'info', '--redis', options.redis, '--node-id', options.nodeId]
-  args.push('--node-ttl-ms', String(options.nodeTtlMs ?? 1500), '--redis-prefix', options.prefix, ...(options.flags ?? []))
-  const process = spawnTs('lib/cli/main.ts', args, { nodeFlags: ENGINE_NODE_FLAGS })
+  // Short in specs: a killed node is found dead in about this long.
+  const { process, ready } = spawnClusterEngine({ nodeTtlMs: 1500, logLevel: 'info', ...options })
   try {
-    const [url] = await process.waitForLine(/ws:\/\/\S+/, 30_000)
-    return { process, url, nodeId: options.nodeId }
+    return await ready
   } catch (error) {
     process.kill('SIGKILL')
     throw error
@@ -89,7 +64,7 @@ export function useRedisCluster(): RedisCluster {
   })
   return {
     startNodes: async (nodeIds, flags = []) => {
-      const prefix = clusterPrefix()
+      const prefix = clusterPrefix('spec')
       const started = await Promise.all(nodeIds.map((nodeId) => startClusterEngine({ redis: (redis as TestRedis).url, nodeId, prefix, flags })))
       processes.push(...started.map((engine) => engine.process))
       return started

@@ -1,13 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'child_process'
-import { createServer } from 'net'
+import { spawn, type ChildProcess } from 'child_process'
 import { createInterface } from 'readline'
+import { freePort, redisServerFound } from '../../demos/support/redis-server'
 
 const INSTALL_HINT = 'install redis-server (Debian: apt-get install redis-server) to run the cluster specs'
-
-/** Whether `redis-server` can be run here. */
-export function redisServerFound(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
-}
 
 /**
  * For a suite's `before`: where `redis-server` is missing the suite is pending with one line
@@ -18,18 +13,6 @@ export function requireRedisServer(context: Mocha.Context): void {
   if (process.env.RX_CHANNELS_REQUIRE_REDIS === '1') throw new Error(`redis-server not found (RX_CHANNELS_REQUIRE_REDIS=1): ${INSTALL_HINT}`)
   console.log(`      ${INSTALL_HINT}`)
   context.skip()
-}
-
-/** A free TCP port on 127.0.0.1, as the OS hands one out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** A `redis-server` of a test's own, on 127.0.0.1, never the machine's shared one. */

@@ -5,9 +5,11 @@ import { openChannelEnd, RxChannelsError, silentLogger, startEngine, type Channe
 import { clusterRouting } from '../../../lib/engine/cluster/cluster-routing'
 import { startEngineWith } from '../../../lib/engine/engine'
 import type { EngineRouting } from '../../../lib/engine/engine-routing'
-import { clusterPrefix, until } from '../../support/cluster'
+import { clusterPrefix } from '../../../demos/support/cluster-engine'
+import { until } from '../../support/cluster'
 import { nextEvent, rawWorker, registered, sendJson, type RawWorker } from '../../support/engine'
-import { freePort, requireRedisServer, startRedis, type TestRedis } from '../../support/redis'
+import { freePort } from '../../../demos/support/redis-server'
+import { requireRedisServer, startRedis, type TestRedis } from '../../support/redis'
 import { useWorkers } from '../../support/workers'
 
 const KiB = 1024
@@ -32,7 +34,7 @@ describe('a cluster node', function () {
 
   /** Nodes `one` and `two`, with `options`, and `two` with `twoOptions` when given. */
   const startNodes = async (options: EngineOptions = {}, twoOptions: EngineOptions = options): Promise<[Engine, Engine]> => {
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     const started = await Promise.all(
       (
         [
@@ -175,7 +177,7 @@ describe('a cluster node', function () {
 
   it('fails an invocation at once with cluster_unavailable when the node holding the function does not listen', async () => {
     const [one] = await startNodes()
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     const ghost = { node: 'ghost', worker: 'ghost-worker', listed: {} }
     const admin = new Redis((redis as TestRedis).url)
     try {
@@ -196,7 +198,7 @@ describe('a cluster node', function () {
   })
 
   it('clears what a previous run of the same node left in Redis before it joins', async () => {
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     const stale = { node: 'again', worker: 'worker-of-a-killed-run', listed: {} }
     const admin = new Redis((redis as TestRedis).url)
     try {
@@ -220,7 +222,7 @@ describe('a cluster node', function () {
   })
 
   it('refuses to start under the id of a live node (invalid_option naming its address), and leaves that node in the cluster', async () => {
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     const cluster = { redis: (redis as TestRedis).url, keyPrefix: prefix, nodeTtlMs: 1000 }
     const live = await startEngine({ port: 0, logger: silentLogger, cluster: { ...cluster, nodeId: 'taken' } })
     engines.push(live)
@@ -253,7 +255,7 @@ describe('a cluster node', function () {
   })
 
   it('names the other live nodes and where they serve, for channel placement, and forgets a node that left', async () => {
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     let routing: EngineRouting | undefined
     const cluster = { redis: (redis as TestRedis).url, keyPrefix: prefix, nodeTtlMs: 1000 }
     const watched = await startEngineWith({ port: 0, logger: silentLogger }, async (context) => {
