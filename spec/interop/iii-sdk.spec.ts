@@ -1,24 +1,10 @@
 import { expect } from 'chai'
-import { createHash } from 'crypto'
-import { lastValueFrom, toArray } from 'rxjs'
 import type { ChannelReader, ChannelWriter, WorkerClient } from '../../lib'
 import { spawnEngine, spawnTs, type TsProcess } from '../../demos/support/processes'
-import { produceRandom, type Transfer } from '../support/transfer'
+import { digestChannel, produceRandom, type Transfer } from '../support/transfer'
 import { useWorkers } from '../support/workers'
 
 const MiB = 1024 * 1024
-
-/** Our SDK's side of a transfer: hash every chunk and keep every message, in order. */
-async function digestWithOurs(reader: ChannelReader): Promise<Transfer> {
-  const messages = lastValueFrom(reader.messages$.pipe(toArray()))
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of reader.stream) {
-    hash.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
-  }
-  return { sha256: hash.digest('hex'), bytes, messages: await messages }
-}
 
 /** Lines the engine logs when a frame does not decode or has a type it does not know. */
 const DECODE_TROUBLE = /rejected frame|ignored unknown message type/
@@ -126,7 +112,7 @@ describe('iii-sdk 0.22.1 workers on the rx-channels engine (engine and workers e
       payload: { writer: fromOfficial.writerRef, sizeMiB: 64 },
       timeoutMs: 120_000,
     })
-    const [sent, received] = await Promise.all([produceRandom(toOfficial.writer, 64), digestWithOurs(fromOfficial.reader)])
+    const [sent, received] = await Promise.all([produceRandom(toOfficial.writer, 64), digestChannel(fromOfficial.reader)])
     expect(await officialDigest).to.deep.equal(sent)
     expect(received).to.deep.equal(await officialProduced)
     expect(received.bytes).to.equal(64 * MiB)
@@ -135,7 +121,7 @@ describe('iii-sdk 0.22.1 workers on the rx-channels engine (engine and workers e
   it('mixes clients: an official worker creates channels, our worker reads one and writes the other (64 MiB each)', async () => {
     await peer('iii')
     const ours: WorkerClient = await worker(url)
-    ours.registerFunction('rx.digest', ({ reader }: { reader: ChannelReader }) => digestWithOurs(reader))
+    ours.registerFunction('rx.digest', ({ reader }: { reader: ChannelReader }) => digestChannel(reader))
     ours.registerFunction('rx.produce', ({ writer, sizeMiB }: { writer: ChannelWriter; sizeMiB: number }) => produceRandom(writer, sizeMiB))
     await ours.ready()
     const outcome = await ours.trigger<Record<'sent' | 'peerDigest' | 'peerProduced' | 'received', Transfer>>({
