@@ -6,6 +6,7 @@
 // "Benchmarks").
 import { spawnTs } from '../demos/support/processes'
 import { ENGINE_NODE_FLAGS } from '../lib/cli/heap-floor'
+import { cpuSecondsOf } from './support/cpu'
 import { median } from './support/median'
 import { bytesOfMiB } from './support/pattern'
 import { stopAll, withRelay } from './support/relay'
@@ -17,6 +18,14 @@ export interface ThroughputRun {
   readonly bytes: number
   readonly frameBytes: number
   readonly fullGcs?: { readonly writer: number; readonly reader: number }
+  readonly cpuPerGiB: CpuPerGiB
+}
+
+/** CPU seconds (user + system) each process spent per GiB moved; no engine on the direct pipe. */
+export interface CpuPerGiB {
+  readonly writer: number
+  readonly engine?: number
+  readonly reader: number
 }
 
 /** A path's rates over several rounds: the median, and the spread as min-max. */
@@ -30,6 +39,8 @@ export interface ThroughputResult {
   readonly maxMiBps: number
   /** Full GCs per GiB in the writer and the reader process, over all rounds. */
   readonly fullGcsPerGiB?: { readonly writer: number; readonly reader: number }
+  /** The median over the rounds of each process's CPU per GiB. */
+  readonly cpuPerGiB: CpuPerGiB
 }
 
 /** What one transfer moves: `bytes` in `frameBytes` writes. */
@@ -48,10 +59,12 @@ async function direct(transfer: Transfer): Promise<ThroughputRun> {
   const [, port] = await server.waitForLine(/^PORT (\d+)/)
   const client = spawnTs('bench/throughput/direct.ts', ['client', `ws://127.0.0.1:${port}`, String(transfer.bytes), String(transfer.frameBytes)])
   const [, json] = await server.waitForLine(/^RESULT (.*)$/, 10 * 60_000)
+  const [, clientCpu] = await client.waitForLine(/^CPU (\S+)/)
   await stopAll([server, client])
-  const { bytes, seconds } = JSON.parse(json) as { bytes: number; seconds: number }
+  const { bytes, seconds, cpuSeconds } = JSON.parse(json) as { bytes: number; seconds: number; cpuSeconds: number }
   checkMoved(name, transfer, bytes)
-  return { name, bytes, frameBytes: transfer.frameBytes, mibPerSecond: bytes / 1048576 / seconds }
+  const gib = bytes / 1024 ** 3
+  return { name, bytes, frameBytes: transfer.frameBytes, mibPerSecond: bytes / 1048576 / seconds, cpuPerGiB: { writer: Number(clientCpu) / gib, reader: cpuSeconds / gib } }
 }
 
 /**
@@ -68,23 +81,34 @@ export async function relayed(
   workerFlags: readonly string[] = [],
   readerArgs: readonly string[] = [],
 ): Promise<ThroughputRun> {
-  return withRelay(writerScript, readerScript, async (client) => {
+  return withRelay(writerScript, readerScript, async (client, engine) => {
     const channel = await client.createChannel()
+    const engineCpuAtStart = cpuSecondsOf(engine.child.pid)
     const started = process.hrtime.bigint()
-    const received = client.trigger<{ bytes: number; endNs: number; fullGcs: number }>({
+    const received = client.trigger<{ bytes: number; endNs: number; fullGcs: number; cpuSeconds: number }>({
       function_id: 'bench.receive',
       payload: { reader: channel.readerRef, bytes: transfer.bytes, path },
       timeoutMs: 10 * 60_000,
     })
-    const sent = await client.trigger<{ fullGcs: number }>({
+    const sent = await client.trigger<{ fullGcs: number; cpuSeconds: number }>({
       function_id: 'bench.send',
       payload: { writer: channel.writerRef, bytes: transfer.bytes, frameBytes: transfer.frameBytes, path },
       timeoutMs: 10 * 60_000,
     })
-    const { bytes, endNs, fullGcs } = await received
+    const { bytes, endNs, fullGcs, cpuSeconds } = await received
+    const engineCpuAtEnd = cpuSecondsOf(engine.child.pid)
     checkMoved(name, transfer, bytes)
     const seconds = (endNs - Number(started)) / 1e9
-    return { name, bytes, frameBytes: transfer.frameBytes, mibPerSecond: bytes / 1048576 / seconds, fullGcs: { writer: sent.fullGcs, reader: fullGcs } }
+    const gib = bytes / 1024 ** 3
+    const engineCpu = engineCpuAtStart !== undefined && engineCpuAtEnd !== undefined ? { engine: (engineCpuAtEnd - engineCpuAtStart) / gib } : {}
+    return {
+      name,
+      bytes,
+      frameBytes: transfer.frameBytes,
+      mibPerSecond: bytes / 1048576 / seconds,
+      fullGcs: { writer: sent.fullGcs, reader: fullGcs },
+      cpuPerGiB: { writer: sent.cpuSeconds / gib, ...engineCpu, reader: cpuSeconds / gib },
+    }
   }, workerFlags, readerArgs)
 }
 
@@ -149,6 +173,16 @@ export function summarize(runs: readonly ThroughputRun[]): ThroughputResult {
     minMiBps: rates[0],
     maxMiBps: rates[rates.length - 1],
     ...(gcs && { fullGcsPerGiB: gcs }),
+    cpuPerGiB: medianCpu(runs.map((run) => run.cpuPerGiB)),
+  }
+}
+
+function medianCpu(runs: readonly CpuPerGiB[]): CpuPerGiB {
+  const engines = runs.map((run) => run.engine).filter((engine): engine is number => engine !== undefined)
+  return {
+    writer: median(runs.map((run) => run.writer)),
+    ...(engines.length === runs.length && { engine: median(engines) }),
+    reader: median(runs.map((run) => run.reader)),
   }
 }
 
@@ -168,13 +202,17 @@ function formatTable(results: readonly ThroughputResult[]): string {
   const { bytes, frameBytes, rounds } = results[0]
   return [
     `one channel, ${+(bytes / 1048576).toFixed(2)} MiB in ${frameBytes / 1024} KiB writes, every byte checked, clock from the transfer request, median of ${rounds} interleaved rounds`,
-    'path | MiB/s (median) | min-max | vs direct ws pipe | full GCs per GiB, writer / reader',
-    '--- | --- | --- | --- | ---',
+    'path | MiB/s (median) | min-max | vs direct ws pipe | full GCs per GiB, writer / reader | CPU s per GiB, writer / engine / reader',
+    '--- | --- | --- | --- | --- | ---',
     ...results.map(
       (result) =>
         `${result.name} | ${result.medianMiBps.toFixed(1)} | ${result.minMiBps.toFixed(0)}-${result.maxMiBps.toFixed(0)} | ${((result.medianMiBps / limit) * 100).toFixed(0)} % | ${
           result.fullGcsPerGiB ? `${result.fullGcsPerGiB.writer.toFixed(0)} / ${result.fullGcsPerGiB.reader.toFixed(0)}` : '-'
-        }`,
+        } | ${formatCpu(result.cpuPerGiB)}`,
     ),
   ].join('\n')
+}
+
+function formatCpu({ writer, engine, reader }: CpuPerGiB): string {
+  return `${writer.toFixed(1)} / ${engine === undefined ? '-' : engine.toFixed(1)} / ${reader.toFixed(1)}`
 }

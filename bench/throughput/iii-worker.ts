@@ -3,6 +3,7 @@ import { pipeline } from 'stream/promises'
 import { Readable, Writable } from 'stream'
 import { registerWorker } from 'iii-sdk'
 import type { ChannelReader, ChannelWriter } from 'iii-sdk/channel'
+import { ownCpuSeconds } from '../support/cpu'
 import { countFullGcs } from '../support/full-gcs'
 import { PatternCheck, patternFrames } from '../support/pattern'
 
@@ -15,15 +16,17 @@ async function main(): Promise<void> {
   const role = process.argv[3]
   if (role === 'send') iii.registerFunction('bench.send', async ({ writer, bytes, frameBytes }: { writer: ChannelWriter; bytes: number; frameBytes: number }) => {
     const fullGcs = countFullGcs()
+    const cpuAtStart = ownCpuSeconds()
     await pipeline(Readable.from(frames(bytes, frameBytes)), writer.stream)
-    return { fullGcs: fullGcs() }
+    return { fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   if (role === 'receive') iii.registerFunction('bench.receive', async ({ reader, bytes }: { reader: ChannelReader; bytes: number }) => {
     const fullGcs = countFullGcs()
+    const cpuAtStart = ownCpuSeconds()
     const check = new PatternCheck(bytes)
     await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (check.update(chunk), done()) }))
     check.end()
-    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs() }
+    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   await iii.trigger({ function_id: 'engine::functions::list', payload: {} })
   console.log('READY')

@@ -7,6 +7,7 @@ import { lastValueFrom } from 'rxjs'
 import { pipeline } from 'stream/promises'
 import { Readable, Writable } from 'stream'
 import { fromAsyncIterable, registerWorker, silentLogger, type ChannelReader, type ChannelWriter } from '../../lib'
+import { ownCpuSeconds } from '../support/cpu'
 import { countFullGcs } from '../support/full-gcs'
 import { PatternCheck, patternFrames } from '../support/pattern'
 
@@ -21,18 +22,20 @@ async function main(): Promise<void> {
   const role = process.argv[3]
   if (role === 'send') worker.registerFunction('bench.send', async ({ writer, bytes, frameBytes, path }: { writer: ChannelWriter; bytes: number; frameBytes: number; path: Path }) => {
     const fullGcs = countFullGcs()
+    const cpuAtStart = ownCpuSeconds()
     if (path === 'rx') await lastValueFrom(fromAsyncIterable(frames(bytes, frameBytes)).to(writer.chunks))
     else await pipeline(Readable.from(frames(bytes, frameBytes)), writer.stream)
-    return { fullGcs: fullGcs() }
+    return { fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   if (role === 'receive') worker.registerFunction('bench.receive', async ({ reader, bytes, path }: { reader: ChannelReader; bytes: number; path: Path }) => {
     const fullGcs = countFullGcs()
+    const cpuAtStart = ownCpuSeconds()
     const check = new PatternCheck(bytes)
     if (path === 'rx') await new Promise<void>((resolve, reject) => reader.chunks$.subscribe({ next: (chunk) => check.update(chunk), error: reject, complete: resolve }))
     else await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (check.update(chunk), done()) }))
     check.end()
     // hrtime is the machine's monotonic clock: the bench compares it with its own request time.
-    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs() }
+    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   await worker.ready()
   console.log('READY')
