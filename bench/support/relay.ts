@@ -13,13 +13,13 @@ export async function stopAll(processes: TsProcess[]): Promise<void> {
 /**
  * Runs `work` against a fresh relay: an engine process, a `send` worker and a `receive`
  * worker, each its own process (started with `workerFlags`; the reader's also given
- * `readerArgs`), and a client in this one.
+ * `readerArgs`), and a client in this one; `work` is given the client and the engine's process.
  * Everything stops afterwards.
  */
 export async function withRelay<T>(
   writerScript: string,
   readerScript: string,
-  work: (client: WorkerClient) => Promise<T>,
+  work: (client: WorkerClient, engine: TsProcess) => Promise<T>,
   workerFlags: readonly string[] = [],
   readerArgs: readonly string[] = [],
 ): Promise<T> {
@@ -30,7 +30,7 @@ export async function withRelay<T>(
   const client = registerWorker(url, { logger: silentLogger })
   try {
     await client.ready()
-    return await work(client)
+    return await work(client, engine)
   } finally {
     await client.shutdown()
     await stopAll([writer, reader, engine])

@@ -1,6 +1,6 @@
 /** Samples this process's resident set size, so a bench can report its peak above idle. */
 export class RssMeter {
-  private idle = process.memoryUsage().rss
+  private idle = process.memoryUsage.rss()
   private peak = this.idle
   private readonly timer = setInterval(() => this.sample(), 50)
 
@@ -10,12 +10,12 @@ export class RssMeter {
 
   /** Takes the current RSS as idle: call it once set up, just before the work starts. */
   markIdle(): void {
-    this.idle = process.memoryUsage().rss
+    this.idle = process.memoryUsage.rss()
     this.peak = this.idle
   }
 
   sample(): void {
-    this.peak = Math.max(this.peak, process.memoryUsage().rss)
+    this.peak = Math.max(this.peak, process.memoryUsage.rss())
   }
 
   /** Idle and peak RSS in MiB, and the growth between them. */

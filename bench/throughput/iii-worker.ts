@@ -3,38 +3,30 @@ import { pipeline } from 'stream/promises'
 import { Readable, Writable } from 'stream'
 import { registerWorker } from 'iii-sdk'
 import type { ChannelReader, ChannelWriter } from 'iii-sdk/channel'
+import { ownCpuSeconds } from '../support/cpu'
 import { countFullGcs } from '../support/full-gcs'
+import { PatternCheck, patternFrames } from '../support/pattern'
 
-const FRAME = 64 * 1024
-
-async function* frames(sizeMiB: number): AsyncGenerator<Buffer> {
-  const frame = Buffer.alloc(FRAME, 7)
-  for (let index = 0; index < (sizeMiB * 1024 * 1024) / FRAME; index++) yield frame
+async function* frames(bytes: number, frameBytes: number): AsyncGenerator<Buffer> {
+  yield* patternFrames(bytes, frameBytes)
 }
 
 async function main(): Promise<void> {
   const iii = registerWorker(process.argv[2], { otel: { enabled: false }, enableMetricsReporting: false })
   const role = process.argv[3]
-  if (role === 'send') iii.registerFunction('bench.send', async ({ writer, sizeMiB }: { writer: ChannelWriter; sizeMiB: number }) => {
+  if (role === 'send') iii.registerFunction('bench.send', async ({ writer, bytes, frameBytes }: { writer: ChannelWriter; bytes: number; frameBytes: number }) => {
     const fullGcs = countFullGcs()
-    await pipeline(Readable.from(frames(sizeMiB)), writer.stream)
-    return { fullGcs: fullGcs() }
+    const cpuAtStart = ownCpuSeconds()
+    await pipeline(Readable.from(frames(bytes, frameBytes)), writer.stream)
+    return { fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
-  if (role === 'receive') iii.registerFunction('bench.receive', async ({ reader }: { reader: ChannelReader }) => {
+  if (role === 'receive') iii.registerFunction('bench.receive', async ({ reader, bytes }: { reader: ChannelReader; bytes: number }) => {
     const fullGcs = countFullGcs()
-    let bytes = 0
-    let started = 0n
-    await pipeline(
-      reader.stream,
-      new Writable({
-        write: (chunk: Buffer, _encoding, done) => {
-          if (started === 0n) started = process.hrtime.bigint()
-          bytes += chunk.length
-          done()
-        },
-      }),
-    )
-    return { bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9, fullGcs: fullGcs() }
+    const cpuAtStart = ownCpuSeconds()
+    const check = new PatternCheck(bytes)
+    await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (check.update(chunk), done()) }))
+    check.end()
+    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   await iii.trigger({ function_id: 'engine::functions::list', payload: {} })
   console.log('READY')

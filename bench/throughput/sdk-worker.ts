@@ -1,42 +1,41 @@
 // A worker on our SDK for throughput runs. Usage: sdk-worker.ts URL send|receive [credit].
 // With `credit`, its channel readers ask the engine for credit mode (channelReaderCredit).
-// `bench.send` writes MiB into a channel, `bench.receive` reads one to its end; `path`
+// `bench.send` writes `bytes` of the pattern into a channel in `frameBytes` writes,
+// `bench.receive` reads one to its end and checks every byte against the pattern; `path`
 // picks the RxJS path (Flow.to, chunks$) or the Node stream path (writer.stream, reader.stream).
 import { lastValueFrom } from 'rxjs'
 import { pipeline } from 'stream/promises'
 import { Readable, Writable } from 'stream'
 import { fromAsyncIterable, registerWorker, silentLogger, type ChannelReader, type ChannelWriter } from '../../lib'
+import { ownCpuSeconds } from '../support/cpu'
 import { countFullGcs } from '../support/full-gcs'
+import { PatternCheck, patternFrames } from '../support/pattern'
 
-const FRAME = 64 * 1024
+type Path = 'rx' | 'stream'
 
-async function* frames(sizeMiB: number): AsyncGenerator<Buffer> {
-  const frame = Buffer.alloc(FRAME, 7)
-  for (let index = 0; index < (sizeMiB * 1024 * 1024) / FRAME; index++) yield frame
+async function* frames(bytes: number, frameBytes: number): AsyncGenerator<Buffer> {
+  yield* patternFrames(bytes, frameBytes)
 }
 
 async function main(): Promise<void> {
   const worker = registerWorker(process.argv[2], { logger: silentLogger, channelReaderCredit: process.argv[4] === 'credit' })
   const role = process.argv[3]
-  if (role === 'send') worker.registerFunction('bench.send', async ({ writer, sizeMiB, path }: { writer: ChannelWriter; sizeMiB: number; path: 'rx' | 'stream' }) => {
+  if (role === 'send') worker.registerFunction('bench.send', async ({ writer, bytes, frameBytes, path }: { writer: ChannelWriter; bytes: number; frameBytes: number; path: Path }) => {
     const fullGcs = countFullGcs()
-    if (path === 'rx') await lastValueFrom(fromAsyncIterable(frames(sizeMiB)).to(writer.chunks))
-    else await pipeline(Readable.from(frames(sizeMiB)), writer.stream)
-    return { fullGcs: fullGcs() }
+    const cpuAtStart = ownCpuSeconds()
+    if (path === 'rx') await lastValueFrom(fromAsyncIterable(frames(bytes, frameBytes)).to(writer.chunks))
+    else await pipeline(Readable.from(frames(bytes, frameBytes)), writer.stream)
+    return { fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
-  if (role === 'receive') worker.registerFunction('bench.receive', async ({ reader, path }: { reader: ChannelReader; path: 'rx' | 'stream' }) => {
+  if (role === 'receive') worker.registerFunction('bench.receive', async ({ reader, bytes, path }: { reader: ChannelReader; bytes: number; path: Path }) => {
     const fullGcs = countFullGcs()
-    let bytes = 0
-    let started = 0n
-    const count = (chunk: Buffer) => {
-      if (started === 0n) started = process.hrtime.bigint()
-      bytes += chunk.length
-    }
-    if (path === 'rx') await new Promise<void>((resolve, reject) => reader.chunks$.subscribe({ next: count, error: reject, complete: resolve }))
-    else await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (count(chunk), done()) }))
-    const ended = process.hrtime.bigint()
-    // hrtime is the machine's monotonic clock: concurrent channels' spans can be merged.
-    return { bytes, seconds: Number(ended - started) / 1e9, startNs: Number(started), endNs: Number(ended), fullGcs: fullGcs() }
+    const cpuAtStart = ownCpuSeconds()
+    const check = new PatternCheck(bytes)
+    if (path === 'rx') await new Promise<void>((resolve, reject) => reader.chunks$.subscribe({ next: (chunk) => check.update(chunk), error: reject, complete: resolve }))
+    else await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (check.update(chunk), done()) }))
+    check.end()
+    // hrtime is the machine's monotonic clock: the bench compares it with its own request time.
+    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   await worker.ready()
   console.log('READY')

@@ -121,7 +121,7 @@ export class ChannelRelay implements BudgetWaiter {
 
   /** `socket` is the connection under `ws`, as handed to the upgrade. */
   attachReader(ws: WebSocket, socket: Socket): void {
-    const sender = new FrameSender(ws)
+    const sender = new FrameSender(ws, socket)
     // Not written$'s own subscription: that ends when the socket closes, before socketFrames reports the close.
     const subscriptions = new Subscription()
     subscriptions.add(sender.written$.subscribe(() => this.pump()))

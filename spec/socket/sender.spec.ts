@@ -1,16 +1,29 @@
 import { expect } from 'chai'
-import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs'
+import { firstValueFrom, lastValueFrom, take, timeout, toArray } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
-import { openSocket } from '../../lib/socket/connect'
+import { openSocket, tcpSocketOf } from '../../lib/socket/connect'
 import { binaryFrame } from '../../lib/socket/frame'
 import { FrameSender } from '../../lib/socket/sender'
+
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
 
 describe('FrameSender', () => {
   let server: WebSocketServer
   let client: WebSocket
+  let received: Buffer[]
+  let receivedAll: (count: number) => Promise<void>
 
   beforeEach(async () => {
+    received = []
+    const waiters: Array<() => void> = []
+    receivedAll = (count) => new Promise((resolve) => (received.length >= count ? resolve() : waiters.push(() => received.length >= count && resolve())))
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    server.on('connection', (ws) =>
+      ws.on('message', (data: Buffer) => {
+        received.push(data)
+        for (const waiter of waiters) waiter()
+      }),
+    )
     await new Promise((resolve) => server.once('listening', resolve))
     client = await firstValueFrom(openSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`))
   })
@@ -29,5 +42,37 @@ describe('FrameSender', () => {
     expect(await written).to.have.length(2)
     expect(sender.writtenBytes).to.equal(6)
     expect(client.readyState).to.equal(WebSocket.CLOSED)
+  })
+
+  const kib = (index: number) => Buffer.alloc(1024, index)
+
+  it('given its TCP socket, gathers the small frames of one tick and writes them on the next, in order', async () => {
+    const socket = tcpSocketOf(client)
+    const sender = new FrameSender(client, socket)
+    const written = lastValueFrom(sender.written$.pipe(take(32), toArray(), timeout(5_000)))
+    for (let index = 0; index < 32; index++) sender.next(binaryFrame(kib(index)))
+    expect(socket.writableCorked).to.equal(1)
+    expect(socket.writableLength).to.be.greaterThan(32 * 1024)
+    await nextTick()
+    expect(socket.writableCorked).to.equal(0)
+    await receivedAll(32)
+    expect(received).to.deep.equal(Array.from({ length: 32 }, (_, index) => kib(index)))
+    expect(await written).to.have.length(32)
+    expect(sender.writtenBytes).to.equal(32 * 1024)
+  })
+
+  it('lets gathered frames out within the tick once they reach 64 KiB', () => {
+    const socket = tcpSocketOf(client)
+    const sender = new FrameSender(client, socket)
+    for (let index = 0; index < 70; index++) sender.next(binaryFrame(kib(index)))
+    // The first 64 KiB went to the kernel; only the frames after them wait for the next tick.
+    expect(socket.writableLength).to.be.lessThan(8 * 1024)
+  })
+
+  it('writes a frame of 64 KiB or more at once, without corking', () => {
+    const socket = tcpSocketOf(client)
+    const sender = new FrameSender(client, socket)
+    sender.next(binaryFrame(Buffer.alloc(64 * 1024)))
+    expect(socket.writableCorked).to.equal(0)
   })
 })
