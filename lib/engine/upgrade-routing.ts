@@ -6,7 +6,7 @@ import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-ur
 import { acceptWorker } from './accept-worker'
 import { tokenPresented } from './auth'
 import type { EngineState } from './engine-state'
-import { refuseUpgrade } from './http'
+import { refusingWith } from './http'
 import type { OriginGate } from './origins'
 import { SHUTDOWN_REASON } from './shutdown'
 import { createSocketServers } from './socket-servers'
@@ -32,13 +32,18 @@ export interface UpgradeRouting {
 export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const { logger, channels, proxies, sockets } = state
   const servers = createSocketServers(state.limits)
+  const refuseUpgrade = refusingWith(state.events)
+  const told = (status: number) => state.events.next({ type: 'socket_refused', status })
   return (request, socket, head) => {
     socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
     if (routing.closing()) {
       refuseUpgrade(socket, 503, SHUTDOWN_REASON)
       return
     }
-    if (!routing.origins(request, socket)) return
+    if (!routing.origins(request, socket)) {
+      told(403)
+      return
+    }
     let url: URL
     try {
       url = new URL(request.url ?? '/', 'http://engine')
@@ -68,14 +73,20 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
         channels.attach(outcome.relay, direction, ws, request.socket)
       })
     } else if (url.pathname === '/otel') {
-      if (!tokenPresented(routing.token, request, url, socket, 'telemetry', logger)) return
+      if (!tokenPresented(routing.token, request, url, socket, 'telemetry', logger)) {
+        told(401)
+        return
+      }
       // Telemetry from the official client: accepted and dropped (protocol section 5).
       servers.telemetry.handleUpgrade(request, socket, head, (ws) => {
         sockets.track(ws, 'telemetry')
         routing.telemetry.add(ws)
       })
     } else if (url.pathname === '/') {
-      if (!tokenPresented(routing.token, request, url, socket, 'worker', logger)) return
+      if (!tokenPresented(routing.token, request, url, socket, 'worker', logger)) {
+        told(401)
+        return
+      }
       servers.worker.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket, request, state, routing.dropChannels))
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
