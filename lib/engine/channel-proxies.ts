@@ -22,7 +22,7 @@ import type { EngineLimits } from './limits'
 import { shortId } from './log-words'
 
 /** Names the node a proxied upgrade comes from: a node never proxies such an upgrade again. */
-const HOP_HEADER = 'x-rx-channels-proxied-by'
+export const HOP_HEADER = 'x-rx-channels-proxied-by'
 
 /** A subprotocol name is an RFC 7230 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/

@@ -25,6 +25,12 @@ type WriterEnd =
 /** The worker that created a channel: its held bytes count against it, log lines and listings name it. */
 export type ChannelOwner = ChannelCreator & { readonly id: string; readonly name?: string }
 
+/** Where a channel end's socket came from: its address, and the node that proxied it here, if one did (as its upgrade named it). */
+export interface EndPeer {
+  readonly address: string
+  readonly proxiedBy?: string
+}
+
 /** Where a channel stands: its ends not both connected yet, both connected, or only delivery left after the writer's end. */
 export type ChannelState = 'waiting' | 'open' | 'draining'
 
@@ -71,6 +77,8 @@ export class ChannelRelay implements BudgetWaiter {
   /** When the current pause of the writer began, if it is paused; with `pausedMsBefore`, the time it spent paused. */
   private pausedSince?: number
   private pausedMsBefore = 0
+  /** Where each end's socket came from, once it connected: for listings. */
+  readonly peers: { [direction in ChannelDirection]?: EndPeer } = {}
 
   constructor(
     readonly channelId: string,
@@ -120,6 +128,12 @@ export class ChannelRelay implements BudgetWaiter {
   /** Frames and bytes taken from the writer and sent to the reader so far. */
   get relayedSoFar(): Relayed {
     return { ...this.relayed }
+  }
+
+  /** Whether a socket holds the end in `direction` now. */
+  connected(direction: ChannelDirection): boolean {
+    const ws = direction === 'write' ? this.writer?.ws : this.reader?.ws
+    return ws !== undefined && ws.readyState === ws.OPEN
   }
 
   /** Whether each end has connected at some point; channels that never were are swept after the TTL. */

@@ -5,15 +5,17 @@ import type { Socket } from 'net'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
-import type { CreatedChannel } from '../protocol/engine-functions'
+import type { CreatedChannel, ListedChannel } from '../protocol/engine-functions'
 import type { ChannelDirection } from '../protocol/refs'
 import { homedChannelId } from '../protocol/channel-id'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
 import { logChannelOpen, type Relayed } from './channel-log'
-import { ChannelRelay, type ChannelOwner, type RelayContext } from './channel-relay'
+import { ChannelRelay, type ChannelOwner, type EndPeer, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
 import type { HeldBytesBudget } from './held-bytes'
+import { jsonBytes } from './json-bytes'
+import { listedChannel } from './listed-channel'
 import { PagedIndex, type Page, type PageBounds, type Slot } from './paged-index'
 import { Tally } from './pruned-maps'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
@@ -97,9 +99,23 @@ export class ChannelRegistry {
     for (const entry of this.channels.values()) yield entry.relay
   }
 
-  /** One page of the open channels, in creation order (see {@link PagedIndex}). */
-  page(cursor: number | undefined, bounds: PageBounds, sizeOf: (relay: ChannelRelay) => number): Page<ChannelRelay> {
-    return this.listing.page(cursor, bounds, sizeOf)
+  /** One page of the open channels as `engine::channels::list` shows them, in creation order (see {@link PagedIndex}). */
+  list(cursor: number | undefined, bounds: PageBounds): Page<ListedChannel> {
+    const now = this.now()
+    const listed = new Map<ChannelRelay, ListedChannel>()
+    const sizeOf = (relay: ChannelRelay) => {
+      const entry = listedChannel(relay, now, this.homeId)
+      listed.set(relay, entry)
+      return jsonBytes(entry) ?? 0
+    }
+    const page = this.listing.page(cursor, bounds, sizeOf)
+    return { items: page.items.map((relay) => listed.get(relay) as ListedChannel), nextCursor: page.nextCursor }
+  }
+
+  /** Every open channel as `engine::channels::list` shows it, in creation order. */
+  listAll(): ListedChannel[] {
+    const now = this.now()
+    return [...this.channels.values()].map((entry) => listedChannel(entry.relay, now, this.homeId))
   }
 
   /** Frames and bytes taken from writers and sent to readers since the engine started, summed when asked. */
@@ -155,13 +171,14 @@ export class ChannelRegistry {
   }
 
   /** Hands an accepted socket (`socket` is the connection under it) to its channel, or closes it at once if that end is taken. */
-  attach(relay: ChannelRelay, direction: ChannelDirection, ws: WebSocket, socket: Socket): void {
+  attach(relay: ChannelRelay, direction: ChannelDirection, ws: WebSocket, socket: Socket, peer: EndPeer): void {
     if (relay.isTaken(direction)) {
       // Watched too: its closing handshake has no absolute timer.
       this.heartbeat.watch(ws, socket, () => undefined)
       ws.close(CloseCode.EndTaken, `the ${direction} end of this channel is already connected`)
       return
     }
+    relay.peers[direction] = peer
     if (direction === 'write') relay.attachWriter(ws, socket)
     else relay.attachReader(ws, socket)
   }

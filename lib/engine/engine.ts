@@ -4,6 +4,7 @@ import { Subject, type Observable } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { isNodeId } from '../protocol/channel-id'
+import type { ListedChannel } from '../protocol/engine-functions'
 import { clip } from '../protocol/decode'
 import { nativeMasking } from '../socket/native'
 import { ChannelProxies } from './channel-proxies'
@@ -74,6 +75,8 @@ export interface Engine {
   /** Lifecycle events of workers, channels and sockets, including backpressure. Completes on close. */
   readonly events$: Observable<EngineEvent>
   stats(): EngineStats
+  /** The channels the engine holds now, in creation order, as `engine::channels::list` shows them (never their keys). */
+  channels(): ListedChannel[]
   /** Stops accepting, fails what is in flight with "engine shutting down", closes every socket. */
   close(): Promise<void>
 }
@@ -148,5 +151,5 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     await close()
     throw error
   }
-  return { url, port, limits, events$: events.asObservable(), stats, close }
+  return { url, port, limits, events$: events.asObservable(), stats, channels: () => state.channels.listAll(), close }
 }

@@ -3,7 +3,10 @@ import type { Duplex } from 'stream'
 import * as E from 'fp-ts/Either'
 import { channelHome } from '../protocol/channel-id'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
+import { clip } from '../protocol/decode'
 import { acceptWorker } from './accept-worker'
+import { HOP_HEADER } from './channel-proxies'
+import type { EndPeer } from './channel-relay'
 import { tokenPresented } from './auth'
 import type { EngineState } from './engine-state'
 import { refusingWith } from './http'
@@ -70,7 +73,7 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
       }
       servers.channel.handleUpgrade(request, socket, head, (ws) => {
         sockets.track(ws, 'channel')
-        channels.attach(outcome.relay, direction, ws, request.socket)
+        channels.attach(outcome.relay, direction, ws, request.socket, endPeer(request))
       })
     } else if (url.pathname === '/otel') {
       if (!tokenPresented(routing.token, request, url, socket, 'telemetry', logger)) {
@@ -92,4 +95,13 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
     }
   }
+}
+
+/** Where a channel end comes from, for listings; the hop header is the client's word, clipped. */
+function endPeer(request: IncomingMessage): EndPeer {
+  const { remoteAddress, remotePort } = request.socket
+  const host = remoteAddress ?? 'unknown'
+  const address = `${host.includes(':') ? `[${host}]` : host}:${remotePort ?? '?'}`
+  const via = request.headers[HOP_HEADER]
+  return typeof via === 'string' ? { address, proxiedBy: clip(via, 64) } : { address }
 }
