@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either'
 import type * as t from 'io-ts'
 import { RxChannelsError } from '../errors'
 import { ChannelList, FunctionList, WorkerList, type ListedChannel } from '../protocol/engine-functions'
-import type { WorkerClient } from '../sdk/api'
+import type { WorkerClient } from '../index'
 
 /** A connected worker as the status view shows it. */
 export interface StatusWorker {

@@ -1,6 +1,15 @@
-import { duration, shortId } from '../engine/log-words'
 import type { ListedChannel } from '../protocol/engine-functions'
 import type { StatusSnapshot } from './status-snapshot'
+
+/** The first 8 characters of an id, as the engine's log lines show it. */
+const shortId = (id: string) => id.slice(0, 8)
+
+/** A duration as a person reads it: `850 ms`, `12.3 s`, `4 min 2 s`. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}
 
 /** Bytes as a person reads them: `512 B`, `1.5 KiB`, `12.0 MiB`. */
 export function bytes(count: number): string {

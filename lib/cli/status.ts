@@ -1,5 +1,5 @@
+import { registerWorker } from '../index'
 import { silentLogger } from '../log'
-import { registerWorker } from '../sdk/worker'
 import { takeSnapshot, type StatusSnapshot } from './status-snapshot'
 import { renderStatus } from './status-view'
 
