@@ -50,5 +50,8 @@ export {
   type EngineLimits,
   type EngineOptions,
   type EngineStats,
+  type InvocationOutcomeKind,
+  type ListedChannel,
+  type ListedChannelEnd,
   type SocketEndpoint,
 } from './engine'

@@ -3,6 +3,7 @@ import { parseArgs } from 'util'
 import { DEFAULT_ENGINE_PORT, DEFAULT_KEY_PREFIX, DEFAULT_LIMITS, DEFAULT_NODE_TTL_MS, originPolicy, startEngine, type EngineLimits, type EngineOptions } from '../engine'
 import { stderrLogger, type LogFormat, type LogLevel } from '../log'
 import { exitWithLauncher, hasHeapFloor, relaunchWithHeapFloor } from './heap-floor'
+import { runStatus } from './status'
 import { whenParentExits } from './parent-watch'
 
 // Bundled into dist/cli.js by esbuild, read from the checkout when run from source.
@@ -41,6 +42,7 @@ const TOKEN_ENV = 'RX_CHANNELS_TOKEN'
 const REDIS_ENV = 'RX_CHANNELS_REDIS'
 
 const USAGE = `Usage: rx-channels engine [options]
+       rx-channels status URL [--token TOKEN] [--once] [--json]
 
 Starts an rx-channels engine: workers connect to ws://HOST:PORT/, channel ends to
 ws://HOST:PORT/ws/channels/{id}. Prints one line with the address once it accepts
@@ -75,6 +77,14 @@ Cluster (engines sharing one Redis; without --redis the engine runs on its own):
                                  engine's address; required with a wildcard --host)
   --node-ttl-ms N                ms without renewal after which a node is dead (default ${DEFAULT_NODE_TTL_MS})
   --redis-prefix PREFIX          prefix of the cluster's Redis keys and channels (default ${DEFAULT_KEY_PREFIX})
+
+Status (a view of a running engine at URL, ws://HOST:PORT, through its engine functions; it
+connects as a worker named "rx-channels status"):
+  --once                         print one plain snapshot and exit (default: refresh each second
+                                 until interrupted)
+  --json                         print one snapshot as JSON and exit, for scripts
+  --token TOKEN                  the engine's token, as above (default: $${TOKEN_ENV})
+
   -v, --version                  print the version (${VERSION})
   -h, --help                     show this help
 
@@ -117,6 +127,7 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
     limits[option] = Number(text)
   }
 
+  for (const flag of ['once', 'json'] as const) if (values[flag]) fail(`--${flag} is an option of rx-channels status, not of engine`)
   const token = values.token ?? process.env[TOKEN_ENV]
   if (token === '') fail(`the token must not be empty (--token or $${TOKEN_ENV})`)
 
@@ -159,6 +170,21 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
   }
 }
 
+/** The flags `rx-channels status` takes; the others are the engine's. */
+const STATUS_FLAGS: ReadonlySet<string> = new Set(['token', 'once', 'json'])
+
+function status(values: ReturnType<typeof parseCommand>['values'], positionals: string[]): Promise<void> {
+  const url = positionals[1]
+  if (url === undefined) fail('status needs the engine URL, ws://HOST:PORT')
+  if (positionals.length > 2) fail(`unknown command "${positionals.join(' ')}"`)
+  if (!/^wss?:\/\//.test(url)) fail(`the engine URL must start with ws:// or wss://, got "${url}"`)
+  const misplaced = Object.keys(values).find((flag) => !STATUS_FLAGS.has(flag))
+  if (misplaced !== undefined) fail(`--${misplaced} is an option of rx-channels engine, not of status`)
+  const token = values.token ?? process.env[TOKEN_ENV]
+  if (token === '') fail(`the token must not be empty (--token or $${TOKEN_ENV})`)
+  return runStatus({ url, token, once: values.once === true, json: values.json === true })
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand(argv)
   if (values.help) {
@@ -169,6 +195,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`)
     return
   }
+  if (positionals[0] === 'status') return status(values, positionals)
   if (positionals[0] !== 'engine' || positionals.length > 1) fail(positionals.length === 0 ? 'missing command' : `unknown command "${positionals.join(' ')}"`)
   const options = engineOptions(values)
   if (!hasHeapFloor()) {
@@ -216,6 +243,8 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'keep-channels-of-gone-workers': { type: 'boolean' },
+  once: { type: 'boolean' },
+  json: { type: 'boolean' },
   redis: { type: 'string' },
   'node-id': { type: 'string' },
   advertise: { type: 'string' },

@@ -24,7 +24,7 @@ export function acceptWorker(ws: WebSocket, socket: Duplex, request: IncomingMes
   events.next({ type: 'worker_connected', worker_id: worker.id })
   const retire = (reattached: WorkerConnection, previousWorkerId: string, token: string) =>
     reattach(reattached, previousWorkerId, token, { workers, functions, logger })
-  void serveWorker(worker, { channels, functions, workers, invocations, logger, retire, maxMessageBytes: limits.maxMessageBytes }).then((end) => {
+  void serveWorker(worker, { channels, functions, workers, invocations, logger, events, retire, maxMessageBytes: limits.maxMessageBytes }).then((end) => {
     workers.delete(worker.id)
     functions.leave(worker, end.clean)
     // Callers and channel ends read this: the full id, as the engine gave it to workers.

@@ -5,13 +5,13 @@ import type { SocketEndpoint } from './events'
 import { refuseUpgrade } from './http'
 import { secretsMatch } from './secrets'
 
-type TokenCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+export type TokenCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string }
 
 /**
- * Checks the token a worker or telemetry socket presents on its upgrade: `Authorization: Bearer <token>`, or
+ * Checks the token a worker or telemetry socket presents on its upgrade (or a scrape of `/metrics`): `Authorization: Bearer <token>`, or
  * `?token=` for clients that cannot set headers. Compared in constant time.
  */
-function checkToken(request: IncomingMessage, url: URL, expected: string): TokenCheck {
+export function checkToken(request: IncomingMessage, url: URL, expected: string): TokenCheck {
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]
   const offered = bearer ?? url.searchParams.get('token') ?? undefined
   if (offered === undefined || offered === '') {

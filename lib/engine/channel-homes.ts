@@ -8,4 +8,6 @@ export interface ChannelHomes {
   readonly selfId: string
   /** `ws://HOST:PORT` (or `wss://`) where node `nodeId` serves channel sockets, while it is a live member. */
   urlOf(nodeId: string): string | undefined
+  /** The nodes known to be live, this one included, with their addresses (for metrics); absent where nobody tracks them. */
+  readonly members?: ReadonlyMap<string, string>
 }

@@ -17,12 +17,12 @@ import type { ConnectionLimiter } from './connection-limiter'
 import type { EngineEvent } from './events'
 import type { HeldBytesBudget } from './held-bytes'
 import { HeldUpgrade } from './held-upgrade'
-import { refuseUpgrade } from './http'
+import { refusingWith, type Refuse } from './http'
 import type { EngineLimits } from './limits'
 import { shortId } from './log-words'
 
 /** Names the node a proxied upgrade comes from: a node never proxies such an upgrade again. */
-const HOP_HEADER = 'x-rx-channels-proxied-by'
+export const HOP_HEADER = 'x-rx-channels-proxied-by'
 
 /** A subprotocol name is an RFC 7230 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -41,6 +41,9 @@ export class ChannelProxies {
   private readonly server: WebSocketServer
   /** Who waits for a proxied end to finish (the shutdown). */
   private readonly onceFinished = new Map<ChannelProxy, () => void>()
+  /** Bytes passed on by proxied ends that have closed; with the open ones', all since the start. */
+  private readonly finishedBytes = { toHome: 0, toClient: 0 }
+  private readonly refuseUpgrade: Refuse
   /** Upgrades waiting for their home node's answer, each with how to refuse it. */
   private readonly pending = new Set<(status: number, reason: string) => void>()
 
@@ -54,6 +57,7 @@ export class ChannelProxies {
     heartbeatMs: number,
   ) {
     this.heartbeat = new ChannelHeartbeat(heartbeatMs, logger)
+    this.refuseUpgrade = refusingWith(events)
     this.server = new WebSocketServer({
       noServer: true,
       maxPayload: limits.maxFrameBytes,
@@ -75,6 +79,16 @@ export class ChannelProxies {
     return held
   }
 
+  /** Bytes proxied ends passed on since the engine started, to home nodes and to clients; summed when asked. */
+  relayedSinceStart(): { readonly toHome: number; readonly toClient: number } {
+    let { toHome, toClient } = this.finishedBytes
+    for (const proxy of this.proxies) {
+      toHome += proxy.relayedBytes.toHome
+      toClient += proxy.relayedBytes.toClient
+    }
+    return { toHome, toClient }
+  }
+
   /** The node to proxy a channel to, or undefined when it lives here (or this engine is on its own). */
   homeElsewhere(home: string | undefined): string | undefined {
     return this.homes !== undefined && home !== undefined && home !== this.homes.selfId ? home : undefined
@@ -91,23 +105,23 @@ export class ChannelProxies {
       // Members that disagree on where a node lives would otherwise pass an end round in a loop.
       // Debug, not warn: any client may send the header, and a flood of them would flood the log.
       this.logger.debug(`channel ${shortId(channel.channelId)}: node ${clip(String(from), 64)} proxied an end here whose home is node ${homeId}`)
-      refuseUpgrade(socket, 508, `channel home node ${homeId} is not this node; refusing a second hop`)
+      this.refuseUpgrade(socket, 508, `channel home node ${homeId} is not this node; refusing a second hop`)
       return
     }
     const homeUrl = this.homes?.urlOf(homeId)
     if (homeUrl === undefined) {
-      refuseUpgrade(socket, 404, `unknown or expired channel: its home node ${homeId} is gone`)
+      this.refuseUpgrade(socket, 404, `unknown or expired channel: its home node ${homeId} is gone`)
       return
     }
     const offered = offeredProtocols(request)
     if (offered === undefined) {
-      refuseUpgrade(socket, 400, 'invalid Sec-WebSocket-Protocol header')
+      this.refuseUpgrade(socket, 400, 'invalid Sec-WebSocket-Protocol header')
       return
     }
     // The hop to the home is a connection too: counted against maxConnections until it closes.
     const release = this.connections.reserveOutbound()
     if (typeof release !== 'function') {
-      refuseUpgrade(socket, release.status, release.reason, { 'Retry-After': '1' })
+      this.refuseUpgrade(socket, release.status, release.reason, { 'Retry-After': '1' })
       return
     }
     const url = channelUrl(homeUrl, { channel_id: channel.channelId, access_key: channel.key, direction: channel.direction })
@@ -123,11 +137,11 @@ export class ChannelProxies {
     const refuse = (status: number, reason: string) => {
       held.release()
       abandon()
-      refuseUpgrade(socket, status, reason)
+      this.refuseUpgrade(socket, status, reason)
     }
     const held = new HeldUpgrade(socket, head, this.limits.maxFrameBytes, (reason) => {
       abandon()
-      if (socket.writable) refuseUpgrade(socket, 400, reason)
+      if (socket.writable) this.refuseUpgrade(socket, 400, reason)
     })
     this.pending.add(refuse)
     upstream = openSocket(url, { ...options, protocols: offered }, wsOptions).subscribe({
@@ -154,11 +168,11 @@ export class ChannelProxies {
         held.release()
         release()
         if (error instanceof UpgradeRefusedError) {
-          refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})
+          this.refuseUpgrade(socket, error.status, error.reason, error.status === 503 ? { 'Retry-After': '1' } : {})
         } else {
           // Debug, not warn: any client can ask for channels of a node that is down; the membership tells operators of it.
           this.logger.debug(`channel ${shortId(channel.channelId)}: home node ${homeId} unreachable: ${(error as Error).message}`)
-          refuseUpgrade(socket, 502, `channel home node ${homeId} unreachable`)
+          this.refuseUpgrade(socket, 502, `channel home node ${homeId} unreachable`)
         }
       },
     })
@@ -194,6 +208,8 @@ export class ChannelProxies {
       const { toHome, toClient } = proxy.relayedBytes
       this.logger.debug(`channel ${shortId(channelId)}: proxied ${direction} end closed, ${toHome} bytes to node ${homeId}, ${toClient} to the client`, fields)
       this.proxies.delete(proxy)
+      this.finishedBytes.toHome += toHome
+      this.finishedBytes.toClient += toClient
       this.onceFinished.get(proxy)?.()
       this.onceFinished.delete(proxy)
       this.events.next({ type: 'proxy_finished', channel_id: channelId, home_node: homeId })

@@ -12,7 +12,7 @@ import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import { logsAt, type Logger } from '../log'
 import type { ChannelHeartbeat } from './channel-heartbeat'
-import { logChannelEnd, type ChannelCreator, type ChannelEnding } from './channel-log'
+import { logChannelEnd, type ChannelCreator, type ChannelEnding, type Relayed } from './channel-log'
 import type { EngineEvent } from './events'
 import type { BudgetWaiter, HeldBytesBudget } from './held-bytes'
 import { shortId } from './log-words'
@@ -22,8 +22,17 @@ type WriterEnd =
   | { readonly clean: true }
   | { readonly clean: false; readonly outcome: 'aborted' | 'dropped'; readonly code: number; readonly reason: string }
 
-/** The worker that created a channel: its held bytes count against it, and log lines name it. */
-export type ChannelOwner = ChannelCreator & { readonly id: string }
+/** The worker that created a channel: its held bytes count against it, log lines and listings name it. */
+export type ChannelOwner = ChannelCreator & { readonly id: string; readonly name?: string }
+
+/** Where a channel end's socket came from: its address, and the node that proxied it here, if one did (as its upgrade named it). */
+export interface EndPeer {
+  readonly address: string
+  readonly proxiedBy?: string
+}
+
+/** Where a channel stands: its ends not both connected yet, both connected, or only delivery left after the writer's end. */
+export type ChannelState = 'waiting' | 'open' | 'draining'
 
 /** What every relay of one engine shares. */
 export interface RelayContext {
@@ -63,18 +72,23 @@ export class ChannelRelay implements BudgetWaiter {
   private countedBytes = 0
   /** What went through: counted per frame as numbers only, told once when the channel ends. */
   private readonly relayed = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 }
-  private readonly createdAt: number
+  readonly createdAt: number
   private readonly ownerWorkerId: string
+  /** When the current pause of the writer began, if it is paused; with `pausedMsBefore`, the time it spent paused. */
+  private pausedSince?: number
+  private pausedMsBefore = 0
+  /** Where each end's socket came from, once it connected: for listings. */
+  readonly peers: { [direction in ChannelDirection]?: EndPeer } = {}
 
   constructor(
     readonly channelId: string,
     private readonly bufferSize: number,
-    private readonly owner: ChannelOwner,
+    private readonly creator: ChannelOwner,
     private readonly context: RelayContext,
     private readonly onFinished: () => void,
   ) {
     this.createdAt = context.now()
-    this.ownerWorkerId = owner.id
+    this.ownerWorkerId = creator.id
   }
 
   /** Frames held by the engine for this channel right now. */
@@ -85,6 +99,41 @@ export class ChannelRelay implements BudgetWaiter {
   /** Bytes held by the engine for this channel right now. */
   get heldBytes(): number {
     return this.backlogBytes + (this.reader?.sender.inflightBytes ?? 0)
+  }
+
+  get state(): ChannelState {
+    if (this.writerEnd !== undefined) return 'draining'
+    return this.connectedOnBothEnds ? 'open' : 'waiting'
+  }
+
+  get owner(): ChannelOwner {
+    return this.creator
+  }
+
+  /** The frames this channel may hold, as granted at creation. */
+  get bufferFrames(): number {
+    return this.bufferSize
+  }
+
+  /** Whether the writer's socket is not read now, for what this channel holds or the budgets' room. */
+  get writerPaused(): boolean {
+    return this.pausedSince !== undefined
+  }
+
+  /** Time the writer spent paused so far, its current pause included. */
+  get pausedMs(): number {
+    return this.pausedMsBefore + (this.pausedSince === undefined ? 0 : this.context.now() - this.pausedSince)
+  }
+
+  /** Frames and bytes taken from the writer and sent to the reader so far. */
+  get relayedSoFar(): Relayed {
+    return { ...this.relayed }
+  }
+
+  /** Whether a socket holds the end in `direction` now. */
+  connected(direction: ChannelDirection): boolean {
+    const ws = direction === 'write' ? this.writer?.ws : this.reader?.ws
+    return ws !== undefined && ws.readyState === ws.OPEN
   }
 
   /** Whether each end has connected at some point; channels that never were are swept after the TTL. */
@@ -165,10 +214,12 @@ export class ChannelRelay implements BudgetWaiter {
       frames <= this.bufferSize >> 1 && bytes <= perChannel / 2 && !sharedFull,
     )
     if (turned === 'high') {
+      this.pausedSince = this.context.now()
       ws.pause()
       this.context.budget.wait(this)
       this.context.events.next({ type: 'writer_paused', channel_id: this.channelId, held_frames: frames, held_bytes: bytes })
     } else if (turned === 'low') {
+      this.endPause()
       ws.resume()
       this.context.budget.stopWaiting(this)
       this.context.events.next({ type: 'writer_resumed', channel_id: this.channelId, held_frames: frames, held_bytes: bytes })
@@ -188,6 +239,7 @@ export class ChannelRelay implements BudgetWaiter {
     this.writerEnd = end
     this.writer?.frames.unsubscribe()
     this.context.budget.stopWaiting(this)
+    this.endPause()
     if (!end.clean && logsAt(this.context.logger, 'debug')) {
       this.context.logger.debug(`channel ${shortId(this.channelId)}: ${end.reason}`, { channel_id: this.channelId, reason: end.reason })
     }
@@ -269,6 +321,13 @@ export class ChannelRelay implements BudgetWaiter {
     this.context.budget.add(this.ownerWorkerId, delta)
   }
 
+  /** A writer that ended (or whose channel did) is no longer paused: its socket is not read anyway. */
+  private endPause(): void {
+    if (this.pausedSince === undefined) return
+    this.pausedMsBefore += this.context.now() - this.pausedSince
+    this.pausedSince = undefined
+  }
+
   private dropBacklog(): void {
     this.backlog.length = 0
     this.backlogBytes = 0
@@ -278,9 +337,10 @@ export class ChannelRelay implements BudgetWaiter {
     if (this.finished) return
     this.finished = true
     this.context.budget.stopWaiting(this)
+    this.endPause()
     this.countHeldBytes()
     this.onFinished()
-    logChannelEnd(this.context.logger, this.channelId, this.owner, ending, this.relayed, this.context.now() - this.createdAt)
+    logChannelEnd(this.context.logger, this.channelId, this.creator, ending, this.relayed, this.context.now() - this.createdAt)
     this.context.events.next({ type: 'channel_finished', channel_id: this.channelId })
   }
 }

@@ -5,21 +5,25 @@ import type { Socket } from 'net'
 import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import type { ErrorBody } from '../protocol/messages'
-import type { CreatedChannel } from '../protocol/engine-functions'
+import type { CreatedChannel, ListedChannel } from '../protocol/engine-functions'
 import type { ChannelDirection } from '../protocol/refs'
 import { homedChannelId } from '../protocol/channel-id'
 import { CloseCode } from '../protocol/close-codes'
 import { ChannelHeartbeat } from './channel-heartbeat'
-import { logChannelOpen } from './channel-log'
-import { ChannelRelay, type ChannelOwner, type RelayContext } from './channel-relay'
+import { logChannelOpen, type Relayed } from './channel-log'
+import { ChannelRelay, type ChannelOwner, type EndPeer, type RelayContext } from './channel-relay'
 import type { EngineEvent } from './events'
 import type { HeldBytesBudget } from './held-bytes'
+import { jsonBytes } from './json-bytes'
+import { listedChannel } from './listed-channel'
+import { PagedIndex, type Page, type PageBounds, type Slot } from './paged-index'
 import { Tally } from './pruned-maps'
 import { DEFAULT_BUFFER_FRAMES, type EngineLimits } from './limits'
 import { secretsMatch } from './secrets'
 
 interface ChannelEntry {
   readonly relay: ChannelRelay
+  readonly listed: Slot<ChannelRelay>
   readonly keys: Readonly<Record<ChannelDirection, string>>
   readonly ownerWorkerId: string
   readonly createdAt: number
@@ -49,6 +53,10 @@ export class ChannelRegistry {
   // A Map iterates in insertion order, which is creation order: the sweep relies on it.
   private readonly channels = new Map<string, ChannelEntry>()
   private readonly openByOwner = new Tally<string>()
+  /** The same channels, for paged listings. */
+  private readonly listing = new PagedIndex<ChannelRelay>()
+  /** What went through channels that have finished; with the open ones', all that went through since the start. */
+  private readonly finishedRelayed = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 }
   private readonly heartbeat: ChannelHeartbeat
   private readonly relayContext: RelayContext
 
@@ -86,6 +94,37 @@ export class ChannelRegistry {
     return held
   }
 
+  /** The open channels, in creation order. */
+  *relays(): IterableIterator<ChannelRelay> {
+    for (const entry of this.channels.values()) yield entry.relay
+  }
+
+  /** One page of the open channels as `engine::channels::list` shows them, in creation order (see {@link PagedIndex}). */
+  list(cursor: number | undefined, bounds: PageBounds): Page<ListedChannel> {
+    const now = this.now()
+    const listed = new Map<ChannelRelay, ListedChannel>()
+    const sizeOf = (relay: ChannelRelay) => {
+      const entry = listedChannel(relay, now, this.homeId)
+      listed.set(relay, entry)
+      return jsonBytes(entry) ?? 0
+    }
+    const page = this.listing.page(cursor, bounds, sizeOf)
+    return { items: page.items.map((relay) => listed.get(relay) as ListedChannel), nextCursor: page.nextCursor }
+  }
+
+  /** Every open channel as `engine::channels::list` shows it, in creation order. */
+  listAll(): ListedChannel[] {
+    const now = this.now()
+    return [...this.channels.values()].map((entry) => listedChannel(entry.relay, now, this.homeId))
+  }
+
+  /** Frames and bytes taken from writers and sent to readers since the engine started, summed when asked. */
+  relayedSinceStart(): Relayed {
+    const total = { ...this.finishedRelayed }
+    for (const entry of this.channels.values()) addRelayed(total, entry.relay.relayedSoFar)
+    return total
+  }
+
   /** Pings every channel socket and drops those whose peer made no progress since the last beat; run every `heartbeatMs`. */
   beat(): void {
     this.heartbeat.beat()
@@ -110,7 +149,7 @@ export class ChannelRegistry {
     const channelId = this.homeId === undefined ? randomUUID() : homedChannelId(this.homeId, randomUUID())
     const keys = { write: newAccessKey(), read: newAccessKey() }
     const relay = new ChannelRelay(channelId, granted, owner, this.relayContext, () => this.remove(channelId))
-    this.channels.set(channelId, { relay, keys, ownerWorkerId, createdAt: this.now() })
+    this.channels.set(channelId, { relay, listed: this.listing.add(relay), keys, ownerWorkerId, createdAt: this.now() })
     this.openByOwner.add(ownerWorkerId, 1)
     logChannelOpen(this.logger, channelId, owner, granted)
     this.events.next({ type: 'channel_created', channel_id: channelId, buffer_size: granted })
@@ -132,13 +171,14 @@ export class ChannelRegistry {
   }
 
   /** Hands an accepted socket (`socket` is the connection under it) to its channel, or closes it at once if that end is taken. */
-  attach(relay: ChannelRelay, direction: ChannelDirection, ws: WebSocket, socket: Socket): void {
+  attach(relay: ChannelRelay, direction: ChannelDirection, ws: WebSocket, socket: Socket, peer: EndPeer): void {
     if (relay.isTaken(direction)) {
       // Watched too: its closing handshake has no absolute timer.
       this.heartbeat.watch(ws, socket, () => undefined)
       ws.close(CloseCode.EndTaken, `the ${direction} end of this channel is already connected`)
       return
     }
+    relay.peers[direction] = peer
     if (direction === 'write') relay.attachWriter(ws, socket)
     else relay.attachReader(ws, socket)
   }
@@ -166,8 +206,18 @@ export class ChannelRegistry {
   }
 
   private remove(channelId: string): void {
-    const owner = this.channels.get(channelId)?.ownerWorkerId
+    const entry = this.channels.get(channelId)
+    if (entry === undefined) return
     this.channels.delete(channelId)
-    if (owner !== undefined) this.openByOwner.add(owner, -1)
+    this.listing.remove(entry.listed)
+    addRelayed(this.finishedRelayed, entry.relay.relayedSoFar)
+    this.openByOwner.add(entry.ownerWorkerId, -1)
   }
+}
+
+function addRelayed(total: { framesIn: number; bytesIn: number; framesOut: number; bytesOut: number }, more: Relayed): void {
+  total.framesIn += more.framesIn
+  total.bytesIn += more.bytesIn
+  total.framesOut += more.framesOut
+  total.bytesOut += more.bytesOut
 }

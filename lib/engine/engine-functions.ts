@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import { CreateChannelInput, type FunctionList, type WorkerList } from '../protocol/engine-functions'
+import { CreateChannelInput, type ChannelList, type FunctionList, type WorkerList } from '../protocol/engine-functions'
 import type { ErrorBody } from '../protocol/messages'
 import { invalidInput } from './invalid-input'
 import { jsonBytes } from './json-bytes'
@@ -67,10 +67,21 @@ const listWorkers: EngineFunction = (input, _caller, { functions }) =>
     }),
   )
 
+/** The channels this engine holds (on a cluster node, those that live on it), with their counts; never their keys. */
+const listChannels: EngineFunction = (input, _caller, { channels }) =>
+  pipe(
+    decodePageRequest('engine::channels::list', input),
+    E.map(({ cursor, bounds }): ChannelList => {
+      const page = channels.list(cursor, bounds)
+      return withCursor({ channels: page.items }, page.nextCursor)
+    }),
+  )
+
 /** Functions the engine serves itself, by id. */
 export const engineFunctions: Readonly<Record<string, EngineFunction>> = {
   'engine::channels::create': createChannel,
   'engine::workers::register': registerWorker,
   'engine::functions::list': listFunctions,
   'engine::workers::list': listWorkers,
+  'engine::channels::list': listChannels,
 }

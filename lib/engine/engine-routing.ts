@@ -1,5 +1,7 @@
+import type { Observer } from 'rxjs'
 import type { Logger } from '../log'
 import type { ChannelHomes } from './channel-homes'
+import type { EngineEvent } from './events'
 import type { FunctionRegistry } from './function-registry'
 import type { InvocationRouter } from './invocation-router'
 import type { EngineLimits } from './limits'
@@ -18,10 +20,12 @@ export interface EngineRouting {
   close?(): Promise<void>
 }
 
-/** What the routing of one engine is made from: its limits, logger and clock. */
+/** What the routing of one engine is made from: its limits, logger, events and clock. */
 export interface RoutingContext {
   readonly limits: EngineLimits
   readonly logger: Logger
+  /** `engine.events$`, where invocations' ends are told. */
+  readonly events: Observer<EngineEvent>
   readonly now: () => number
 }
 
@@ -29,7 +33,7 @@ export interface RoutingContext {
 export type EngineRoutingFactory = (context: RoutingContext) => EngineRouting | Promise<EngineRouting>
 
 /** An engine on its own: every function is served by one of its own workers. */
-export const localRouting = ({ limits, logger, now }: RoutingContext): EngineRouting => ({
+export const localRouting = ({ limits, logger, events, now }: RoutingContext): EngineRouting => ({
   functions: new LocalFunctionRegistry(limits, now),
-  invocations: new LocalInvocationRouter(limits.maxPendingInvocationsPerWorker, logger, now),
+  invocations: new LocalInvocationRouter(limits.maxPendingInvocationsPerWorker, logger, events, now),
 })

@@ -4,6 +4,7 @@ import { Subject, type Observable } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { isNodeId } from '../protocol/channel-id'
+import type { ListedChannel } from '../protocol/engine-functions'
 import { clip } from '../protocol/decode'
 import { nativeMasking } from '../socket/native'
 import { ChannelProxies } from './channel-proxies'
@@ -18,6 +19,7 @@ import type { EngineEvent } from './events'
 import type { ClusterOptions } from './cluster/cluster-options'
 import { answerRequests } from './health'
 import { resolveLimits, type EngineLimits } from './limits'
+import { EngineMetrics } from './metrics'
 import { OpenSockets } from './open-sockets'
 import { LOOPBACK_ORIGINS, originGate } from './origins'
 import { createEngineServer, listen } from './server'
@@ -44,7 +46,7 @@ export interface EngineOptions extends Partial<EngineLimits> {
   /** Fail a worker's channels when it disconnects, as iii does. Default true. */
   readonly dropChannelsOfGoneWorkers?: boolean
   /**
-   * When set, worker and `/otel` sockets must present this token (`Authorization: Bearer <token>`
+   * When set, worker and `/otel` sockets, and scrapes of `/metrics`, must present this token (`Authorization: Bearer <token>`
    * or `?token=`) or are refused with HTTP 401. Channel sockets stay guarded by their own keys.
    */
   readonly token?: string
@@ -73,6 +75,8 @@ export interface Engine {
   /** Lifecycle events of workers, channels and sockets, including backpressure. Completes on close. */
   readonly events$: Observable<EngineEvent>
   stats(): EngineStats
+  /** The channels the engine holds now, in creation order, as `engine::channels::list` shows them (never their keys). */
+  channels(): ListedChannel[]
   /** Stops accepting, fails what is in flight with "engine shutting down", closes every socket. */
   close(): Promise<void>
 }
@@ -95,7 +99,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const now = () => performance.now()
   const origins = originGate(options.allowedOrigins ?? LOOPBACK_ORIGINS, logger, now)
   const events = new Subject<EngineEvent>()
-  const { start, close: closeRouting, ...routed } = await routing({ limits, logger, now })
+  const { start, close: closeRouting, ...routed } = await routing({ limits, logger, events, now })
   const leave = () => closeRouting?.() ?? Promise.resolve()
   const selfId = routed.channelHomes?.selfId
   if (selfId !== undefined && !isNodeId(selfId)) {
@@ -124,7 +128,9 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     closing: () => closing !== undefined,
   })
   const stats = () => engineStats(state, server)
-  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest: answerRequests(stats), onUpgrade, limiter })
+  const metrics = new EngineMetrics(state, stats, events, routed.channelHomes)
+  const onRequest = answerRequests({ stats, metrics, token: options.token, logger })
+  const server = createEngineServer({ limits, logger, tls: options.tls, onRequest, onUpgrade, limiter, events })
   const timers = startTimers(state, heartbeatMs)
   try {
     await listen(server.http, options.port ?? DEFAULT_ENGINE_PORT, host, logger)
@@ -145,5 +151,5 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     await close()
     throw error
   }
-  return { url, port, limits, events$: events.asObservable(), stats, close }
+  return { url, port, limits, events$: events.asObservable(), stats, channels: () => state.channels.listAll(), close }
 }

@@ -17,8 +17,26 @@ export type EngineEvent =
   | { readonly type: 'end_proxied'; readonly channel_id: string; readonly home_node: string }
   /** Both sockets of a proxied end have closed; `stats().proxiedEnds` no longer counts it. */
   | { readonly type: 'proxy_finished'; readonly channel_id: string; readonly home_node: string }
+  /**
+   * An invocation ended: `ok`, `error` (with the error's `code`), `sent` (fire-and-forget: nothing comes
+   * back) or `caller gone` (its result is no longer awaited). `duration_ms` runs from forwarding to the
+   * result; it is absent when the engine answered at once or nothing comes back. `cross_node` when the
+   * caller or the callee is on another node of the cluster.
+   */
+  | {
+      readonly type: 'invocation_finished'
+      readonly function_id: string
+      readonly outcome: InvocationOutcomeKind
+      readonly code?: string
+      readonly duration_ms?: number
+      readonly cross_node: boolean
+    }
+  /** The engine answered a connection or upgrade with HTTP `status` instead of a socket (see the README for what each status means). */
+  | { readonly type: 'socket_refused'; readonly status: number }
   /** A socket the engine accepted has closed; `stats().sockets` no longer counts it. */
   | { readonly type: 'socket_closed'; readonly endpoint: SocketEndpoint }
+
+export type InvocationOutcomeKind = 'ok' | 'error' | 'sent' | 'caller gone'
 
 /** Which endpoint a socket was accepted on. */
 export type SocketEndpoint = 'worker' | 'channel' | 'telemetry'

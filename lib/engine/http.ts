@@ -1,5 +1,17 @@
 import { STATUS_CODES } from 'http'
+import type { Observer } from 'rxjs'
 import type { Duplex } from 'stream'
+import type { EngineEvent } from './events'
+
+export type Refuse = typeof refuseUpgrade
+
+/** {@link refuseUpgrade} that also tells `events` (`socket_refused`), which metrics count. */
+export function refusingWith(events: Observer<EngineEvent>): Refuse {
+  return (socket, status, reason, headers) => {
+    events.next({ type: 'socket_refused', status })
+    refuseUpgrade(socket, status, reason, headers)
+  }
+}
 
 /** Answers an upgrade request with a plain HTTP error, so the client learns why. */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {

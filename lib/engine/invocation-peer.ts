@@ -11,6 +11,8 @@ export interface InvocationPeer {
   readonly label: string
   readonly name?: string
   readonly open: boolean
+  /** Set on a peer that stands for another node of a cluster and its workers. */
+  readonly isNode?: true
   readonly backlog: { readonly backedUp: boolean; readonly queuedBytes: number; refuse(): void }
   send(message: EngineToWorker): void
   /** Sends a frame as another peer sent it. */

@@ -1,8 +1,10 @@
 import { randomUUID } from 'crypto'
-import { logsAt, type Logger } from '../log'
+import type { Observer } from 'rxjs'
+import type { Logger } from '../log'
 import { clip } from '../protocol/decode'
 import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/messages'
-import { logInvocation } from './invocation-log'
+import type { EngineEvent } from './events'
+import { tellInvocation, type InvocationTelling } from './invocation-log'
 import { failure, type InvocationRouter } from './invocation-router'
 import { Groups } from './pruned-maps'
 import type { InvocationPeer } from './invocation-peer'
@@ -29,13 +31,17 @@ export class LocalInvocationRouter implements InvocationRouter {
   private readonly byCallee = new Groups<InvocationPeer, string, PendingInvocation>()
   private readonly byCaller = new Groups<InvocationPeer, string, PendingInvocation>()
   shed = 0
+  private readonly telling: InvocationTelling
 
   constructor(
     /** How many invocations `caller` may wait on at once: a number for every caller, or one per caller. */
     private readonly maxPendingPerCaller: number | ((caller: InvocationPeer) => number),
-    private readonly logger: Logger,
+    logger: Logger,
+    events: Observer<EngineEvent>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.telling = { logger, events }
+  }
 
   get size(): number {
     let count = 0
@@ -55,7 +61,7 @@ export class LocalInvocationRouter implements InvocationRouter {
     const invocationId = message.invocation_id
     if (invocationId === undefined || message.action?.type === 'void') {
       callee.sendRaw(raw)
-      logInvocation(this.logger, { functionId: message.function_id, caller, callee, outcome: 'sent' })
+      tellInvocation(this.telling, { functionId: message.function_id, caller, callee, outcome: 'sent' })
       return undefined
     }
     const mine = this.byCaller.get(caller)
@@ -121,9 +127,8 @@ export class LocalInvocationRouter implements InvocationRouter {
   }
 
   private ended(invocation: PendingInvocation, outcome: 'ok' | 'error' | 'caller gone', code?: string): void {
-    if (!logsAt(this.logger, 'debug')) return
     const { functionId, caller, callee, forwardedAt } = invocation
-    logInvocation(this.logger, { functionId, caller, callee, outcome, code, durationMs: this.now() - forwardedAt })
+    tellInvocation(this.telling, { functionId, caller, callee, outcome, code, durationMs: this.now() - forwardedAt })
   }
 
   private remove(invocation: PendingInvocation): void {

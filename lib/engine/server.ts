@@ -3,9 +3,11 @@ import { createServer as createHttpsServer } from 'https'
 import type { Socket } from 'net'
 import type { Duplex } from 'stream'
 import { createSecureContext, TLSSocket } from 'tls'
+import type { Observer } from 'rxjs'
 import type { Logger } from '../log'
+import type { EngineEvent } from './events'
 import type { ConnectionLimiter, ConnectionRefusal } from './connection-limiter'
-import { refuseUpgrade } from './http'
+import { refusingWith, type Refuse } from './http'
 import type { EngineLimits } from './limits'
 import { sweepInterval } from './sweep-interval'
 
@@ -17,6 +19,8 @@ export interface EngineServerOptions {
   readonly onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** Counts the connections; shared with what opens connections of its own (proxied channel ends). */
   readonly limiter: ConnectionLimiter
+  /** Told of every connection refused here. */
+  readonly events: Observer<EngineEvent>
 }
 
 /**
@@ -36,6 +40,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 export function createEngineServer(options: EngineServerOptions): EngineServer {
   const { limits, logger, tls } = options
+  const refuseUpgrade = refusingWith(options.events)
   const timerMs = Math.min(limits.upgradeTimeoutMs, MAX_TIMER_MS)
   const timeouts = {
     headersTimeout: limits.upgradeTimeoutMs,
@@ -73,7 +78,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
     }
     // Debug, not warn: a flood past a cap would otherwise flood the log as well.
     logger.debug(`refused a connection from ${socket.remoteAddress}: ${refusal.reason}`)
-    refuse(secureContext ? new TLSSocket(socket, { isServer: true, secureContext }) : socket, refusal, timerMs)
+    refuse(secureContext ? new TLSSocket(socket, { isServer: true, secureContext }) : socket, refusal, timerMs, refuseUpgrade)
   })
   return { http, connections: () => limiter.size }
 }
@@ -83,7 +88,7 @@ export function createEngineServer(options: EngineServerOptions): EngineServer {
  * the descriptor is what is scarce. What the client still sends is read and dropped, so that
  * it gets the answer rather than a reset; a peer that does not close is cut after `timeoutMs`.
  */
-function refuse(socket: Socket, refusal: ConnectionRefusal, timeoutMs: number): void {
+function refuse(socket: Socket, refusal: ConnectionRefusal, timeoutMs: number, refuseUpgrade: Refuse): void {
   socket.on('error', () => socket.destroy())
   socket.setTimeout(timeoutMs, () => socket.destroy())
   socket.resume()

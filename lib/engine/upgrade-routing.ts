@@ -3,10 +3,13 @@ import type { Duplex } from 'stream'
 import * as E from 'fp-ts/Either'
 import { channelHome } from '../protocol/channel-id'
 import { CHANNEL_PATH_PREFIX, parseChannelRequest } from '../protocol/channel-url'
+import { clip } from '../protocol/decode'
 import { acceptWorker } from './accept-worker'
+import { HOP_HEADER } from './channel-proxies'
+import type { EndPeer } from './channel-relay'
 import { tokenPresented } from './auth'
 import type { EngineState } from './engine-state'
-import { refuseUpgrade } from './http'
+import { refusingWith } from './http'
 import type { OriginGate } from './origins'
 import { SHUTDOWN_REASON } from './shutdown'
 import { createSocketServers } from './socket-servers'
@@ -32,13 +35,18 @@ export interface UpgradeRouting {
 export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
   const { logger, channels, proxies, sockets } = state
   const servers = createSocketServers(state.limits)
+  const refuseUpgrade = refusingWith(state.events)
+  const told = (status: number) => state.events.next({ type: 'socket_refused', status })
   return (request, socket, head) => {
     socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
     if (routing.closing()) {
       refuseUpgrade(socket, 503, SHUTDOWN_REASON)
       return
     }
-    if (!routing.origins(request, socket)) return
+    if (!routing.origins(request, socket)) {
+      told(403)
+      return
+    }
     let url: URL
     try {
       url = new URL(request.url ?? '/', 'http://engine')
@@ -65,20 +73,35 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
       }
       servers.channel.handleUpgrade(request, socket, head, (ws) => {
         sockets.track(ws, 'channel')
-        channels.attach(outcome.relay, direction, ws, request.socket)
+        channels.attach(outcome.relay, direction, ws, request.socket, endPeer(request))
       })
     } else if (url.pathname === '/otel') {
-      if (!tokenPresented(routing.token, request, url, socket, 'telemetry', logger)) return
+      if (!tokenPresented(routing.token, request, url, socket, 'telemetry', logger)) {
+        told(401)
+        return
+      }
       // Telemetry from the official client: accepted and dropped (protocol section 5).
       servers.telemetry.handleUpgrade(request, socket, head, (ws) => {
         sockets.track(ws, 'telemetry')
         routing.telemetry.add(ws)
       })
     } else if (url.pathname === '/') {
-      if (!tokenPresented(routing.token, request, url, socket, 'worker', logger)) return
+      if (!tokenPresented(routing.token, request, url, socket, 'worker', logger)) {
+        told(401)
+        return
+      }
       servers.worker.handleUpgrade(request, socket, head, (ws) => acceptWorker(ws, socket, request, state, routing.dropChannels))
     } else {
       refuseUpgrade(socket, 404, `no WebSocket endpoint at ${url.pathname}`)
     }
   }
+}
+
+/** Where a channel end comes from, for listings; the hop header is the client's word, clipped. */
+function endPeer(request: IncomingMessage): EndPeer {
+  const { remoteAddress, remotePort } = request.socket
+  const host = remoteAddress ?? 'unknown'
+  const address = `${host.includes(':') ? `[${host}]` : host}:${remotePort ?? '?'}`
+  const via = request.headers[HOP_HEADER]
+  return typeof via === 'string' ? { address, proxiedBy: clip(via, 64) } : { address }
 }

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either'
+import type { Observer } from 'rxjs'
 import { messageOf } from '../errors'
 import { logsAt, type Logger } from '../log'
 import { clip, failureReason, messageDecoder, type DecodeFailure } from '../protocol/decode'
@@ -6,7 +7,8 @@ import { CloseCode } from '../protocol/close-codes'
 import { WorkerToEngine, type ErrorBody, type InvocationResult, type InvokeFunction } from '../protocol/messages'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { ENGINE_FUNCTION_PREFIX, engineFunctions, type EngineContext } from './engine-functions'
-import { logInvocation } from './invocation-log'
+import type { EngineEvent } from './events'
+import { tellInvocation } from './invocation-log'
 import type { InvocationRouter } from './invocation-router'
 import { failure } from './invocation-router'
 import type { WorkerConnection } from './worker-connection'
@@ -16,6 +18,7 @@ const decodeWorkerMessage = messageDecoder(WorkerToEngine)
 export interface SessionContext extends EngineContext {
   readonly invocations: InvocationRouter
   readonly logger: Logger
+  readonly events: Observer<EngineEvent>
   readonly maxMessageBytes: number
   /** Retires a previous connection of `worker`, which has reconnected: its functions are `worker`'s before this returns. */
   retire(worker: WorkerConnection, previousWorkerId: string, token: string): void
@@ -115,7 +118,7 @@ function invoke(caller: WorkerConnection, message: InvokeFunction, raw: string, 
   const awaited = message.invocation_id !== undefined && message.action?.type !== 'void'
   const invocationId = message.invocation_id ?? ''
   const answer = (outcome: E.Either<ErrorBody, unknown>) => {
-    logInvocation(context.logger, {
+    tellInvocation(context, {
       functionId: message.function_id,
       caller,
       outcome: E.isRight(outcome) ? 'ok' : 'error',

@@ -43,3 +43,42 @@ export type ListedWorker = t.TypeOf<typeof ListedWorker>
 /** What `engine::workers::list` answers. */
 export const WorkerList = t.intersection([t.type({ workers: t.array(ListedWorker) }), NextCursor])
 export type WorkerList = t.TypeOf<typeof WorkerList>
+
+/**
+ * One end of a listed channel: whether a socket holds it now, the address that socket came from,
+ * and, for an end another node of a cluster proxies here, that node (as its upgrade named it).
+ * Channel sockets present keys, not worker ids: the engine cannot tell which worker holds an end.
+ */
+export const ListedChannelEnd = t.intersection([t.type({ connected: t.boolean }), t.partial({ address: t.string, proxied_by: t.string })])
+export type ListedChannelEnd = t.TypeOf<typeof ListedChannelEnd>
+
+/**
+ * A channel as `engine::channels::list` shows it, never with its keys. `in` counts what the
+ * engine took from the writer, `out` what it sent to the reader; a frame is one WebSocket message.
+ * `paused_ms` is how long the writer's socket went unread so far, for what the channel held.
+ */
+export const ListedChannel = t.intersection([
+  t.type({
+    channel_id: t.string,
+    state: t.keyof({ waiting: null, open: null, draining: null }),
+    buffer_size: t.number,
+    age_ms: t.number,
+    owner: t.intersection([t.type({ worker_id: t.string }), t.partial({ name: t.string })]),
+    frames_in: t.number,
+    bytes_in: t.number,
+    frames_out: t.number,
+    bytes_out: t.number,
+    held_frames: t.number,
+    held_bytes: t.number,
+    writer_paused: t.boolean,
+    paused_ms: t.number,
+    writer: ListedChannelEnd,
+    reader: ListedChannelEnd,
+  }),
+  OnNode,
+])
+export type ListedChannel = t.TypeOf<typeof ListedChannel>
+
+/** What `engine::channels::list` answers. */
+export const ChannelList = t.intersection([t.type({ channels: t.array(ListedChannel) }), NextCursor])
+export type ChannelList = t.TypeOf<typeof ChannelList>

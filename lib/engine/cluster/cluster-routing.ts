@@ -29,7 +29,7 @@ export function clusterRouting(options: ClusterOptions, host: string) {
   return (context: RoutingContext): Promise<EngineRouting> => joinCluster(resolveCluster(options, host), context)
 }
 
-async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: RoutingContext): Promise<EngineRouting> {
+async function joinCluster(cluster: ResolvedCluster, { limits, logger, events, now }: RoutingContext): Promise<EngineRouting> {
   const { nodeId } = cluster
   const redaction = new RedisUrlRedaction(cluster.redis)
   const redact = (text: string) => redaction.redact(text)
@@ -73,6 +73,7 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, now }: Ro
     // A node's pending invocations to this one are bounded at that node, per calling worker.
     (caller) => (caller instanceof NodePeer ? Number.POSITIVE_INFINITY : limits.maxPendingInvocationsPerWorker),
     logger,
+    events,
     now,
   )
   const localRegistry = new LocalFunctionRegistry(limits, now)

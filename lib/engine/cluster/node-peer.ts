@@ -12,6 +12,7 @@ export type Undelivered = (peer: NodePeer, frame: string, reason: string) => voi
  * workers made of functions held here. Frames to it go to its inbox on Redis pub/sub.
  */
 export class NodePeer implements InvocationPeer {
+  readonly isNode = true
   readonly label: string
   /** False once the node has left the cluster or been found dead. */
   open = true
