@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { silentLogger, startEngine, type Engine } from '../../../lib'
-import { clusterPrefix, until } from '../../support/cluster'
+import { clusterPrefix } from '../../../demos/support/cluster-engine'
+import { until } from '../../support/cluster'
 import { requireRedisServer, startRedis, type TestRedis } from '../../support/redis'
 import { httpGet, sample } from '../../support/scrape'
 import { useWorkers } from '../../support/workers'
@@ -21,7 +22,7 @@ describe('GET /metrics on the nodes of a cluster (issue 15)', function () {
   })
 
   it('counts the live nodes and the invocations that crossed nodes, on both nodes, each sample labelled with its node', async () => {
-    const prefix = clusterPrefix()
+    const prefix = clusterPrefix('spec')
     const [alpha, beta] = await Promise.all(
       ['alpha', 'beta'].map((nodeId) => startEngine({ port: 0, logger: silentLogger, cluster: { redis: (redis as TestRedis).url, nodeId, keyPrefix: prefix, nodeTtlMs: 1000 } })),
     )
