@@ -6,6 +6,7 @@ import { closeSocket } from '../socket/close'
 import { openSocket, tcpSocketOf, type ConnectOptions } from '../socket/connect'
 import { binaryFrame, textFrame } from '../socket/frame'
 import { socketFrames } from '../socket/frames'
+import { MaskedFrames } from '../socket/masked-frames'
 import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { FrameSender } from '../socket/sender'
 import type { Liveness, Transport, WireData, WireRole, WireSocket } from '../socket/wire'
@@ -13,7 +14,8 @@ import type { Liveness, Transport, WireData, WireRole, WireSocket } from '../soc
 /**
  * The Node transport: sockets of ws. The worker socket sends its control messages through
  * a {@link CoalescingSender} (few system calls under load); channel sockets through a
- * {@link FrameSender} (flow control by write callbacks) and without ws's close timeout.
+ * {@link FrameSender} (flow control by write callbacks; a writer's frames corked per turn)
+ * and without ws's close timeout.
  */
 export function wsTransport(connect: ConnectOptions = {}): Transport {
   return {
@@ -31,7 +33,14 @@ class WsWireSocket implements WireSocket {
     private readonly ws: WebSocket,
     role: WireRole,
   ) {
-    this.sender = new FrameSender(ws)
+    // A writer's small frames sent in one turn leave in one write rather than one system call
+    // each, and its large frames are masked in pooled buffers rather than a new one each.
+    if (role === 'writer') {
+      const socket = tcpSocketOf(ws)
+      this.sender = new FrameSender(ws, socket, new MaskedFrames(ws, socket))
+    } else {
+      this.sender = new FrameSender(ws)
+    }
     if (role === 'worker') this.coalescing = new CoalescingSender(ws, tcpSocketOf(ws))
     this.frames$ = socketFrames(ws).pipe(map((frame) => (frame.binary ? frame.data : frame.data.toString('utf8'))))
   }

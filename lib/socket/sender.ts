@@ -5,6 +5,7 @@ import { messageOf } from '../errors'
 import { CloseCode } from '../protocol/close-codes'
 import { closeSocket } from './close'
 import type { Frame } from './frame'
+import type { MaskedFrames } from './masked-frames'
 
 /**
  * Bytes of frames one turn of the event loop gathers into a write before it goes out: small
@@ -19,6 +20,7 @@ const MAX_GATHERED_BYTES = 64 * 1024
  * each completes. Flow control is driven by these callbacks, not by `bufferedAmount`.
  * Given the TCP socket under the WebSocket, frames sent in one turn of the event loop are
  * corked together up to {@link MAX_GATHERED_BYTES}, uncorked on the next tick at the latest.
+ * A client socket given {@link MaskedFrames} sends its large binary frames through them.
  */
 export class FrameSender implements Observer<Frame> {
   inflightFrames = 0
@@ -35,6 +37,7 @@ export class FrameSender implements Observer<Frame> {
   constructor(
     private readonly ws: WebSocket,
     private readonly socket?: Duplex,
+    private readonly masked?: MaskedFrames,
   ) {
     ws.once('close', () => this.written.complete())
   }
@@ -50,12 +53,14 @@ export class FrameSender implements Observer<Frame> {
     // A frame that fills a write on its own goes out as it would uncorked.
     const gathers = this.socket !== undefined && (this.corked || size < MAX_GATHERED_BYTES)
     if (gathers) this.cork()
-    this.ws.send(frame.data, { binary: frame.binary }, () => {
+    const done = () => {
       this.inflightFrames--
       this.inflightBytes -= size
       this.writtenBytes += size
       this.written.next()
-    })
+    }
+    if (this.masked?.takes(frame.data, frame.binary)) this.masked.send(frame.data, done)
+    else this.ws.send(frame.data, { binary: frame.binary }, done)
     if (!gathers) return
     this.gatheredBytes += size
     if (this.gatheredBytes >= MAX_GATHERED_BYTES) this.flush()
