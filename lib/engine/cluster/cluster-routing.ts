@@ -147,14 +147,19 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, events, n
   }
   commands.on('close', lost)
   subscriber.on('close', lost)
+  // The registry is reloaded once both connections are back, whichever comes back last: the
+  // snapshot is read through `commands`, which refuses commands until it is ready (a reload
+  // started by the subscriber alone failed, and left this node's copy stale for good).
+  const reload = () => {
+    if (!available()) return
+    rebuild().then(back, (error: unknown) => logger.warn(`cluster: could not reload the registry from Redis: ${redact((error as Error).message)}`))
+  }
   commands.on('ready', () => {
     membership.reconnected()
     registry.announce()
-    back()
+    reload()
   })
-  subscriber.on('ready', () => {
-    rebuild().then(back, (error: unknown) => logger.warn(`cluster: could not reload the registry from Redis: ${redact((error as Error).message)}`))
-  })
+  subscriber.on('ready', reload)
 
   try {
     await checkNodeIdFree(store, nodeId, cluster.nodeTtlMs)
