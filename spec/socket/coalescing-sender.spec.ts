@@ -1,35 +1,19 @@
 import { expect } from 'chai'
-import { firstValueFrom } from 'rxjs'
-import WebSocket, { WebSocketServer } from 'ws'
+import WebSocket from 'ws'
 import { CoalescingSender } from '../../lib/socket/coalescing-sender'
-import { openSocket, tcpSocketOf } from '../../lib/socket/connect'
+import { tcpSocketOf } from '../../lib/socket/connect'
+import { useReceivingServer } from '../support/receiving-server'
 
 const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
 
 describe('CoalescingSender', () => {
-  let server: WebSocketServer
-  let received: string[]
-  let receivedAll: (count: number) => Promise<void>
+  const peer = useReceivingServer()
   let client: WebSocket
+  const received = () => peer.received().map((frame) => frame.data.toString('utf8'))
+  const { receivedAll } = peer
 
-  beforeEach(async () => {
-    received = []
-    const waiters: Array<() => void> = []
-    receivedAll = (count) => new Promise((resolve) => (received.length >= count ? resolve() : waiters.push(() => received.length >= count && resolve())))
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-    server.on('connection', (ws) =>
-      ws.on('message', (data: Buffer) => {
-        received.push(data.toString('utf8'))
-        for (const waiter of waiters) waiter()
-      }),
-    )
-    await new Promise((resolve) => server.once('listening', resolve))
-    client = await firstValueFrom(openSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`))
-  })
-
-  afterEach(async () => {
-    client.terminate()
-    await new Promise((resolve) => server.close(resolve))
+  beforeEach(() => {
+    client = peer.client()
   })
 
   it('holds the messages of one tick, then writes them together, in order', async () => {
@@ -42,7 +26,7 @@ describe('CoalescingSender', () => {
     await nextTick()
     expect(socket.writableCorked).to.equal(0)
     await receivedAll(3)
-    expect(received).to.deep.equal(['a', 'b', 'c'])
+    expect(received()).to.deep.equal(['a', 'b', 'c'])
   })
 
   it('writes every 16th message at once, so a long burst leaves in several writes', async () => {
@@ -58,11 +42,11 @@ describe('CoalescingSender', () => {
 
     await nextTick()
     await receivedAll(40)
-    expect(received).to.deep.equal(texts)
+    expect(received()).to.deep.equal(texts)
   })
 
   it('tcpSocketOf refuses a socket that openSocket did not open', () => {
-    const stray = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`)
+    const stray = new WebSocket(client.url)
     stray.on('error', () => undefined)
     expect(() => tcpSocketOf(stray)).to.throw(/not opened by openSocket/)
     stray.terminate()

@@ -1,35 +1,19 @@
 import { expect } from 'chai'
-import { firstValueFrom, lastValueFrom, take, timeout, toArray } from 'rxjs'
-import WebSocket, { WebSocketServer } from 'ws'
-import { openSocket, tcpSocketOf } from '../../lib/socket/connect'
+import { lastValueFrom, take, timeout, toArray } from 'rxjs'
+import WebSocket from 'ws'
+import { tcpSocketOf } from '../../lib/socket/connect'
 import { binaryFrame, textFrame } from '../../lib/socket/frame'
 import { MaskedFrames, POOLED_FRAME_MIN_BYTES } from '../../lib/socket/masked-frames'
 import { FrameSender } from '../../lib/socket/sender'
+import { useReceivingServer } from '../support/receiving-server'
 
 describe('MaskedFrames', () => {
-  let server: WebSocketServer
+  const peer = useReceivingServer()
   let client: WebSocket
-  let received: Array<{ data: Buffer; binary: boolean }>
-  let receivedAll: (count: number) => Promise<void>
+  const { received, receivedAll } = peer
 
-  beforeEach(async () => {
-    received = []
-    const waiters: Array<() => void> = []
-    receivedAll = (count) => new Promise((resolve) => (received.length >= count ? resolve() : waiters.push(() => received.length >= count && resolve())))
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-    server.on('connection', (ws) =>
-      ws.on('message', (data: Buffer, binary: boolean) => {
-        received.push({ data, binary })
-        for (const waiter of waiters) waiter()
-      }),
-    )
-    await new Promise((resolve) => server.once('listening', resolve))
-    client = await firstValueFrom(openSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`))
-  })
-
-  afterEach(async () => {
-    client.terminate()
-    await new Promise((resolve) => server.close(resolve))
+  beforeEach(() => {
+    client = peer.client()
   })
 
   it('delivers large frames intact and in order among ws frames, though the caller reuses its buffer at once', async () => {
@@ -47,10 +31,10 @@ describe('MaskedFrames', () => {
       if (index === 20) sender.next(textFrame('between'))
     }
     await receivedAll(41)
-    const binaries = received.filter((frame) => frame.binary).map((frame) => frame.data)
+    const binaries = received().filter((frame) => frame.binary).map((frame) => frame.data)
     expect(binaries).to.have.length(40)
     binaries.forEach((data, index) => expect(data.equals(expected[index]), `frame ${index}`).to.equal(true))
-    expect(received[21]).to.deep.equal({ data: Buffer.from('between'), binary: false })
+    expect(received()[21]).to.deep.equal({ data: Buffer.from('between'), binary: false })
     expect(await written).to.have.length(41)
     expect(sender.inflightBytes).to.equal(0)
   })

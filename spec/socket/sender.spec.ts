@@ -1,36 +1,21 @@
 import { expect } from 'chai'
-import { firstValueFrom, lastValueFrom, take, timeout, toArray } from 'rxjs'
-import WebSocket, { WebSocketServer } from 'ws'
-import { openSocket, tcpSocketOf } from '../../lib/socket/connect'
+import { lastValueFrom, take, timeout, toArray } from 'rxjs'
+import WebSocket from 'ws'
+import { tcpSocketOf } from '../../lib/socket/connect'
 import { binaryFrame } from '../../lib/socket/frame'
 import { FrameSender } from '../../lib/socket/sender'
+import { useReceivingServer } from '../support/receiving-server'
 
 const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
 
 describe('FrameSender', () => {
-  let server: WebSocketServer
+  const peer = useReceivingServer()
   let client: WebSocket
-  let received: Buffer[]
-  let receivedAll: (count: number) => Promise<void>
+  const received = () => peer.received().map((frame) => frame.data)
+  const { receivedAll } = peer
 
-  beforeEach(async () => {
-    received = []
-    const waiters: Array<() => void> = []
-    receivedAll = (count) => new Promise((resolve) => (received.length >= count ? resolve() : waiters.push(() => received.length >= count && resolve())))
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-    server.on('connection', (ws) =>
-      ws.on('message', (data: Buffer) => {
-        received.push(data)
-        for (const waiter of waiters) waiter()
-      }),
-    )
-    await new Promise((resolve) => server.once('listening', resolve))
-    client = await firstValueFrom(openSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`))
-  })
-
-  afterEach(async () => {
-    client.terminate()
-    await new Promise((resolve) => server.close(resolve))
+  beforeEach(() => {
+    client = peer.client()
   })
 
   it('emits written$ as each write completes, and completes it once its socket has closed', async () => {
@@ -56,7 +41,7 @@ describe('FrameSender', () => {
     await nextTick()
     expect(socket.writableCorked).to.equal(0)
     await receivedAll(32)
-    expect(received).to.deep.equal(Array.from({ length: 32 }, (_, index) => kib(index)))
+    expect(received()).to.deep.equal(Array.from({ length: 32 }, (_, index) => kib(index)))
     expect(await written).to.have.length(32)
     expect(sender.writtenBytes).to.equal(32 * 1024)
   })
