@@ -54,7 +54,7 @@ describe('the packed package, installed in an app: its types', () => {
 
   for (const [name, settings] of Object.entries(RESOLUTIONS)) {
     it(`types the entry points (rx-channels, /engine, /browser) under moduleResolution ${name}, its own declarations checked (skipLibCheck: false)`, async function () {
-      this.timeout(60_000)
+      this.timeout(120_000)
       const project = `tsconfig.${name}.json`
       const compilerOptions = { ...settings, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true }
       writeFileSync(path.join(app.dir, project), JSON.stringify({ compilerOptions, files: ['checks/use.ts', 'checks/misuse.ts', 'checks/ref-type.ts'] }))
