@@ -94,7 +94,9 @@ describe('channels across a cluster on a real Redis (Redis and each engine their
       const { writerRef, readerRef } = await (await worker(a.url)).createChannel()
       const writer = openChannelEnd(writerRef, { engineUrl: b.url }) as ChannelWriter
       const reader = openChannelEnd(readerRef, { engineUrl: c.url }) as ChannelReader
-      const total = 64 * MiB
+      // Four loopback hops can hold tens of MiB in kernel buffers (tcp_rmem up to 32 MiB each): the
+      // total must exceed them by far for 'written ahead' to tell a paced writer from an unpaced one.
+      const total = 160 * MiB
       const slowBytes = 12 * MiB
       let readBytes = 0
       let writtenBytes = 0
