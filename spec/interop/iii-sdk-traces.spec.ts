@@ -45,7 +45,7 @@ describe('one trace across official iii-sdk workers and the engine (otlpEndpoint
     await receiver.until(() => {
       const spans = receiver.spans()
       return named('execute a.call', spans) && named('execute b.echo', spans)
-    })
+    }, 30_000)
     // Closing the engine exports its own spans.
     await engine.close()
     const spans = receiver.spans()

@@ -50,5 +50,7 @@ function collectorBase(endpoint: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new RxChannelsError('invalid_option', `otlpEndpoint must be an http:// or https:// URL, got ${JSON.stringify(clip(endpoint, 80))}`)
   }
+  // fetch refuses such URLs, and the endpoint is logged: a password in it would end up in the log.
+  if (url.username !== '' || url.password !== '') throw new RxChannelsError('invalid_option', 'otlpEndpoint must not carry a user name or password')
   return endpoint.replace(/\/+$/, '')
 }

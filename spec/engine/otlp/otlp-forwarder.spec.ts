@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { bufferCount, filter, firstValueFrom } from 'rxjs'
 import WebSocket from 'ws'
-import { silentLogger, startEngine, type Engine, type EngineEvent, type EngineOptions } from '../../../lib'
+import { RxChannelsError, silentLogger, startEngine, type Engine, type EngineEvent, type EngineOptions } from '../../../lib'
 import { nextEvent, openRaw, rawWorker, recordingLogger, registered, sendJson } from '../../support/engine'
 import { startOtlpReceiver, type OtlpReceiver } from '../../support/otlp-receiver'
 import { httpGet, sample } from '../../support/scrape'
@@ -97,10 +97,11 @@ describe('forwarding /otel to an OTLP collector (otlpEndpoint)', () => {
   })
 
   it('holds at most maxOtlpQueueBytes for a collector that does not answer, drops the newest past it, and the rest after otlpTimeoutMs', async () => {
-    await start({ hold: true }, { maxOtlpQueueBytes: 4096, otlpTimeoutMs: 1_000 })
+    await start({ hold: true }, { maxOtlpQueueBytes: 4096, otlpTimeoutMs: 2_000 })
     const body = `{"resourceSpans":[],"pad":"${'x'.repeat(1000 - 29)}"}`
     expect(body).to.have.length(1000)
-    const full = nextEvent(engine, 'telemetry_dropped', (event) => event.reason === 'queue_full')
+    const drops = events(engine, 'telemetry_dropped', 5)
+    const full = nextEvent(engine, 'telemetry_dropped')
     const telemetry = await openRaw(`${engine.url}/otel`)
     for (let sent = 0; sent < 5; sent++) telemetry.ws.send(frame('OTLP', body))
     expect(await full).to.deep.equal({ type: 'telemetry_dropped', signal: 'traces', reason: 'queue_full', bytes: 1000 })
@@ -109,10 +110,28 @@ describe('forwarding /otel to an OTLP collector (otlpEndpoint)', () => {
     expect(sample(scrape, 'rx_channels_otlp_queued_bytes')).to.equal(4000)
     expect(sample(scrape, 'rx_channels_otlp_dropped_bytes_total', { reason: 'queue_full' })).to.equal(1000)
     expect(await roundTrip(engine.url)).to.equal('ping')
-    const timedOut = events(engine, 'telemetry_dropped', 4)
-    expect((await timedOut).map((event) => event.reason)).to.deep.equal(Array(4).fill('export_failed'))
+    expect((await drops).map((event) => event.reason)).to.deep.equal(['queue_full', ...Array(4).fill('export_failed')])
     expect(sample((await httpGet(engine.url, '/metrics')).body, 'rx_channels_otlp_queued_bytes')).to.equal(0)
     telemetry.ws.close()
+  })
+})
+
+describe('otlpEndpoint', () => {
+  it('must be an http(s) URL without credentials: else startEngine fails with invalid_option', async () => {
+    for (const [otlpEndpoint, message] of [
+      ['localhost:4318', 'otlpEndpoint must be an http:// or https:// URL, got "localhost:4318"'],
+      ['not a url', 'otlpEndpoint must be an http:// or https:// URL, got "not a url"'],
+      ['http://user:secret@127.0.0.1:4318', 'otlpEndpoint must not carry a user name or password'],
+    ]) {
+      const failed = await startEngine({ port: 0, logger: silentLogger, otlpEndpoint }).then(
+        async (engine) => {
+          await engine.close()
+          return undefined
+        },
+        (error: RxChannelsError) => ({ code: error.code, message: error.message }),
+      )
+      expect(failed).to.deep.equal({ code: 'invalid_option', message })
+    }
   })
 })
 
