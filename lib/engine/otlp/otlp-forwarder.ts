@@ -66,7 +66,8 @@ export class OtlpForwarder {
       return
     }
     this.heldBytes += body.length
-    this.waiting.push({ signal, body })
+    // Copied: ws hands over views into its socket reads, and a small view held for long would keep a whole read alive, outside the count.
+    this.waiting.push({ signal, body: Buffer.from(body) })
     this.pump()
   }
 
