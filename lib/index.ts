@@ -54,4 +54,6 @@ export {
   type ListedChannel,
   type ListedChannelEnd,
   type SocketEndpoint,
+  type TelemetryDropReason,
+  type TelemetrySignal,
 } from './engine'

@@ -33,6 +33,8 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, option: keyof EngineLim
   ['max-held-bytes-per-worker', 'maxHeldBytesPerWorker', "bytes one worker's channels may hold before their writers are paused"],
   ['max-held-bytes', 'maxHeldBytes', 'bytes all channels may hold before writers are paused'],
   ['max-proxy-bytes-per-end', 'maxProxyBytesPerEnd', 'bytes a node holds per direction for a channel end it proxies'],
+  ['max-otlp-queue-bytes', 'maxOtlpQueueBytes', '/otel bytes held for --otlp-endpoint before the newest are dropped'],
+  ['otlp-timeout-ms', 'otlpTimeoutMs', 'ms the --otlp-endpoint collector has to answer an export'],
 ]
 
 /** The limits' help column starts past the longest flag. */
@@ -66,6 +68,10 @@ Options:
   --tls-key FILE                 the PEM private key of --tls-cert
   --keep-channels-of-gone-workers
                                  keep a worker's channels when it disconnects (default: abort)
+  --otlp-endpoint URL            an OTLP/HTTP collector, http(s)://HOST:PORT: forward what official
+                                 clients send on /otel to URL/v1/{traces,metrics,logs}, and export a
+                                 span per invocation routed to a worker (default: none; /otel data
+                                 is dropped and traceparents pass through untouched)
 
 Cluster (engines sharing one Redis; without --redis the engine runs on its own):
   --redis URL                    join the cluster of this Redis, redis://[:PASSWORD@]HOST:PORT
@@ -141,6 +147,9 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
     }
   }
 
+  const otlp = values['otlp-endpoint']
+  if (otlp !== undefined && !/^https?:\/\/[^/]/.test(otlp)) fail(`--otlp-endpoint must be an http:// or https:// URL, got "${otlp}"`)
+
   const certFile = values['tls-cert']
   const keyFile = values['tls-key']
   if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together')
@@ -166,6 +175,7 @@ function engineOptions(values: ReturnType<typeof parseCommand>['values']): Engin
     allowedOrigins,
     tls,
     cluster,
+    otlpEndpoint: values['otlp-endpoint'],
     ...limits,
   }
 }
@@ -243,6 +253,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'keep-channels-of-gone-workers': { type: 'boolean' },
+  'otlp-endpoint': { type: 'string' },
   once: { type: 'boolean' },
   json: { type: 'boolean' },
   redis: { type: 'string' },

@@ -4,6 +4,7 @@ import type { ChannelHomes } from './channel-homes'
 import type { EngineEvent } from './events'
 import type { FunctionRegistry } from './function-registry'
 import type { InvocationRouter } from './invocation-router'
+import type { InvocationTracing } from './invocation-tracing'
 import type { EngineLimits } from './limits'
 import { LocalFunctionRegistry } from './local-function-registry'
 import { LocalInvocationRouter } from './local-invocation-router'
@@ -27,13 +28,15 @@ export interface RoutingContext {
   /** `engine.events$`, where invocations' ends are told. */
   readonly events: Observer<EngineEvent>
   readonly now: () => number
+  /** Spans of forwarded invocations, when the engine exports traces (`otlpEndpoint`). */
+  readonly tracing?: InvocationTracing
 }
 
 /** Makes the routing of one engine (a cluster node connects to the cluster first). */
 export type EngineRoutingFactory = (context: RoutingContext) => EngineRouting | Promise<EngineRouting>
 
 /** An engine on its own: every function is served by one of its own workers. */
-export const localRouting = ({ limits, logger, events, now }: RoutingContext): EngineRouting => ({
+export const localRouting = ({ limits, logger, events, now, tracing }: RoutingContext): EngineRouting => ({
   functions: new LocalFunctionRegistry(limits, now),
-  invocations: new LocalInvocationRouter(limits.maxPendingInvocationsPerWorker, logger, events, now),
+  invocations: new LocalInvocationRouter(limits.maxPendingInvocationsPerWorker, logger, events, now, tracing),
 })

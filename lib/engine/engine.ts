@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'net'
 import { performance } from 'perf_hooks'
-import { Subject, type Observable } from 'rxjs'
+import { Subject, type Observable, type Observer } from 'rxjs'
 import { RxChannelsError } from '../errors'
 import { stderrLogger, type Logger } from '../log'
 import { isNodeId } from '../protocol/channel-id'
@@ -17,6 +17,7 @@ import { engineStats, type EngineStats } from './engine-stats'
 import { startTimers } from './engine-timers'
 import type { EngineEvent } from './events'
 import type { ClusterOptions } from './cluster/cluster-options'
+import type { OtlpExport } from './otlp/otlp-export'
 import { answerRequests } from './health'
 import { resolveLimits, type EngineLimits } from './limits'
 import { EngineMetrics } from './metrics'
@@ -63,6 +64,14 @@ export interface EngineOptions extends Partial<EngineLimits> {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
   /** Join a cluster of engines that share one Redis (see {@link ClusterOptions}). Without it, the engine runs on its own and never loads a Redis client. */
   readonly cluster?: ClusterOptions
+  /**
+   * An OTLP/HTTP collector, `http(s)://HOST:PORT` (4318 is the usual port): the engine forwards
+   * what official clients send on `/otel` to `{otlpEndpoint}/v1/traces|metrics|logs` (within
+   * `maxOtlpQueueBytes`, dropping what does not fit), and exports a span for each invocation it
+   * forwards to a worker, passing the worker a `traceparent` that names it. Without it, `/otel`
+   * data is dropped, traceparents pass through untouched, and OpenTelemetry is never loaded.
+   */
+  readonly otlpEndpoint?: string
 }
 
 /** A running engine. */
@@ -99,8 +108,19 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
   const now = () => performance.now()
   const origins = originGate(options.allowedOrigins ?? LOOPBACK_ORIGINS, logger, now)
   const events = new Subject<EngineEvent>()
-  const { start, close: closeRouting, ...routed } = await routing({ limits, logger, events, now })
-  const leave = () => closeRouting?.() ?? Promise.resolve()
+  const otlp = options.otlpEndpoint === undefined ? undefined : startOtlp(options.otlpEndpoint, limits, logger, events, now)
+  let routedParts: EngineRouting
+  try {
+    routedParts = await routing({ limits, logger, events, now, tracing: otlp?.spans })
+  } catch (error) {
+    await otlp?.close()
+    throw error
+  }
+  const { start, close: closeRouting, ...routed } = routedParts
+  const leave = async () => {
+    await closeRouting?.()
+    await otlp?.close()
+  }
   const selfId = routed.channelHomes?.selfId
   if (selfId !== undefined && !isNodeId(selfId)) {
     await leave()
@@ -118,7 +138,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     workers: new Map(),
     sockets: new OpenSockets(logger, events),
   }
-  const telemetry = new TelemetrySockets(limits.telemetryIdleMs, logger, now)
+  const telemetry = new TelemetrySockets(limits.telemetryIdleMs, logger, now, otlp?.forwarder)
   let closing: Promise<void> | undefined
   const onUpgrade = routeUpgrades(state, {
     token: options.token,
@@ -128,7 +148,7 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     closing: () => closing !== undefined,
   })
   const stats = () => engineStats(state, server)
-  const metrics = new EngineMetrics(state, stats, events, routed.channelHomes)
+  const metrics = new EngineMetrics(state, stats, events, routed.channelHomes, otlp?.forwarder)
   const onRequest = answerRequests({ stats, metrics, token: options.token, logger })
   const server = createEngineServer({ limits, logger, tls: options.tls, onRequest, onUpgrade, limiter, events })
   const timers = startTimers(state, heartbeatMs)
@@ -152,4 +172,10 @@ export async function startEngineWith(options: EngineOptions, routing: EngineRou
     throw error
   }
   return { url, port, limits, events$: events.asObservable(), stats, channels: () => state.channels.listAll(), close }
+}
+
+/** Loaded only here, so that an engine without `otlpEndpoint` never loads OpenTelemetry. */
+function startOtlp(endpoint: string, limits: EngineLimits, logger: Logger, events: Observer<EngineEvent>, now: () => number): OtlpExport {
+  const { startOtlpExport } = require('./otlp/otlp-export') as typeof import('./otlp/otlp-export')
+  return startOtlpExport(endpoint, limits, logger, events, now)
 }

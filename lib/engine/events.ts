@@ -35,6 +35,21 @@ export type EngineEvent =
   | { readonly type: 'socket_refused'; readonly status: number }
   /** A socket the engine accepted has closed; `stats().sockets` no longer counts it. */
   | { readonly type: 'socket_closed'; readonly endpoint: SocketEndpoint }
+  /** With `otlpEndpoint`: the OTLP collector took one export an official client sent on `/otel`. */
+  | { readonly type: 'telemetry_forwarded'; readonly signal: TelemetrySignal; readonly bytes: number }
+  /**
+   * With `otlpEndpoint`: an export from `/otel` was dropped: `queue_full` (the engine held
+   * `maxOtlpQueueBytes` for the collector already), `export_failed` (the collector refused it,
+   * was away or did not answer within `otlpTimeoutMs`), `unknown_signal` (no known prefix).
+   */
+  | { readonly type: 'telemetry_dropped'; readonly signal: TelemetrySignal | 'unknown'; readonly reason: TelemetryDropReason; readonly bytes: number }
+  /** With `otlpEndpoint`: a batch of the engine's own invocation spans was exported, or failed to be. */
+  | { readonly type: 'engine_spans_exported'; readonly spans: number; readonly ok: boolean }
+
+/** What an OTLP export carries, by the prefix of its `/otel` frame: `OTLP`, `MTRC` or `LOGS`. */
+export type TelemetrySignal = 'traces' | 'metrics' | 'logs'
+
+export type TelemetryDropReason = 'queue_full' | 'export_failed' | 'unknown_signal'
 
 export type InvocationOutcomeKind = 'ok' | 'error' | 'sent' | 'caller gone'
 

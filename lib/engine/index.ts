@@ -1,5 +1,5 @@
 export { startEngine, DEFAULT_ENGINE_PORT, type Engine, type EngineOptions, type EngineStats } from './engine'
-export type { EngineEvent, InvocationOutcomeKind, SocketEndpoint } from './events'
+export type { EngineEvent, InvocationOutcomeKind, SocketEndpoint, TelemetryDropReason, TelemetrySignal } from './events'
 export type { ChannelList, ListedChannel, ListedChannelEnd } from '../protocol/engine-functions'
 export { DEFAULT_LIMITS, type EngineLimits } from './limits'
 export { DEFAULT_KEY_PREFIX, DEFAULT_NODE_TTL_MS, type ClusterOptions } from './cluster/cluster-options'

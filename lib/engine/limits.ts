@@ -54,6 +54,13 @@ export interface EngineLimits {
    * together count against `maxHeldBytes` as well.
    */
   readonly maxProxyBytesPerEnd: number
+  /**
+   * With `otlpEndpoint`: bytes of `/otel` exports the engine holds for the collector, sent or
+   * waiting; an export that would take it past this is dropped (`telemetry_dropped`, `queue_full`).
+   */
+  readonly maxOtlpQueueBytes: number
+  /** With `otlpEndpoint`: an export the collector has not answered this long is dropped (and engine spans given up). */
+  readonly otlpTimeoutMs: number
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -80,6 +87,8 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxHeldBytesPerWorker: 128 * 1024 * 1024,
   maxHeldBytes: 512 * 1024 * 1024,
   maxProxyBytesPerEnd: 2 * 1024 * 1024,
+  maxOtlpQueueBytes: 16 * 1024 * 1024,
+  otlpTimeoutMs: 10_000,
 }
 
 /** Frames a channel may hold when `engine::channels::create` names no `buffer_size` (iii's default). */

@@ -6,6 +6,7 @@ import type { ErrorBody, InvocationResult, InvokeFunction } from '../protocol/me
 import type { EngineEvent } from './events'
 import { tellInvocation, type InvocationTelling } from './invocation-log'
 import { failure, type InvocationRouter } from './invocation-router'
+import type { InvocationSpan, InvocationTracing } from './invocation-tracing'
 import { Groups } from './pruned-maps'
 import type { InvocationPeer } from './invocation-peer'
 
@@ -18,6 +19,7 @@ interface PendingInvocation {
   readonly calleeId: string
   readonly functionId: string
   readonly forwardedAt: number
+  readonly span?: InvocationSpan
 }
 
 /**
@@ -39,6 +41,8 @@ export class LocalInvocationRouter implements InvocationRouter {
     logger: Logger,
     events: Observer<EngineEvent>,
     private readonly now: () => number,
+    /** Given, each invocation forwarded gets a span, and its callee a traceparent naming it. */
+    private readonly tracing?: InvocationTracing,
   ) {
     this.telling = { logger, events }
   }
@@ -60,7 +64,9 @@ export class LocalInvocationRouter implements InvocationRouter {
     }
     const invocationId = message.invocation_id
     if (invocationId === undefined || message.action?.type === 'void') {
-      callee.sendRaw(raw)
+      const span = this.tracing?.start(message.function_id, message.traceparent, caller, callee)
+      callee.sendRaw(span === undefined ? raw : JSON.stringify({ ...message, traceparent: span.traceparent }))
+      span?.end('sent')
       tellInvocation(this.telling, { functionId: message.function_id, caller, callee, outcome: 'sent' })
       return undefined
     }
@@ -76,11 +82,13 @@ export class LocalInvocationRouter implements InvocationRouter {
     if (mine?.has(invocationId)) return { code: 'invalid_message', message: `invocation_id ${invocationId} is already pending` }
     const theirs = this.byCallee.get(callee)
     const calleeId = theirs?.has(invocationId) ? freeId(theirs) : invocationId
-    const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id, forwardedAt: this.now() }
+    const span = this.tracing?.start(message.function_id, message.traceparent, caller, callee)
+    const invocation: PendingInvocation = { caller, callerId: invocationId, callee, calleeId, functionId: message.function_id, forwardedAt: this.now(), span }
     this.byCaller.set(caller, invocationId, invocation)
     this.byCallee.set(callee, calleeId, invocation)
-    // Rewritten only on a collision: ids are UUIDs in practice, and the common case stays free of JSON work.
-    callee.sendRaw(calleeId === invocationId ? raw : JSON.stringify({ ...message, invocation_id: calleeId }))
+    // Rewritten only on a collision or for a span: ids are UUIDs in practice, and the common case stays free of JSON work.
+    if (span !== undefined) callee.sendRaw(JSON.stringify({ ...message, invocation_id: calleeId, traceparent: span.traceparent }))
+    else callee.sendRaw(calleeId === invocationId ? raw : JSON.stringify({ ...message, invocation_id: calleeId }))
     return undefined
   }
 
@@ -128,6 +136,7 @@ export class LocalInvocationRouter implements InvocationRouter {
 
   private ended(invocation: PendingInvocation, outcome: 'ok' | 'error' | 'caller gone', code?: string): void {
     const { functionId, caller, callee, forwardedAt } = invocation
+    invocation.span?.end(outcome, code)
     tellInvocation(this.telling, { functionId, caller, callee, outcome, code, durationMs: this.now() - forwardedAt })
   }
 

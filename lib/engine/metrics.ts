@@ -39,8 +39,11 @@ export class EngineMetrics {
   private readonly registry = new Registry()
   private readonly codes = new Set<string>()
 
-  /** `homes` is where the channels of a cluster live: given, the metrics carry a `node` label and cluster metrics. */
-  constructor(state: EngineState, stats: () => EngineStats, events: Observable<EngineEvent>, homes?: ChannelHomes) {
+  /**
+   * `homes` is where the channels of a cluster live: given, the metrics carry a `node` label and cluster metrics.
+   * `otlp` is the forwarder of an engine with `otlpEndpoint`: given, the OTLP export metrics are added.
+   */
+  constructor(state: EngineState, stats: () => EngineStats, events: Observable<EngineEvent>, homes?: ChannelHomes, otlp?: { readonly queuedBytes: number }) {
     const registers = [this.registry]
     if (homes !== undefined) this.registry.setDefaultLabels({ node: homes.selfId })
     const level = (name: string, help: string, read: (now: EngineStats) => number) =>
@@ -152,8 +155,25 @@ export class EngineMetrics {
       new Gauge({ name: `${PREFIX}cluster_nodes`, help: 'Live nodes of the cluster this node knows of, itself included.', registers, collect: function () { this.set(members.size) } })
     }
 
+    const telemetryForwarded = otlp && counter('otlp_forwarded_total', 'Exports official clients sent on /otel that the OTLP collector took, by signal.', ['signal'])
+    const telemetryDropped =
+      otlp &&
+      counter('otlp_dropped_total', 'Exports from /otel dropped, by signal and reason (queue_full, export_failed, unknown_signal).', ['signal', 'reason'])
+    const telemetryDroppedBytes = otlp && counter('otlp_dropped_bytes_total', 'Bytes of the exports from /otel dropped, by reason.', ['reason'])
+    const engineSpans = otlp && counter('otlp_engine_spans_total', "The engine's own invocation spans, by export outcome (exported, failed).", ['outcome'])
+    if (otlp !== undefined) {
+      level('otlp_queued_bytes', 'Bytes of /otel exports held for the OTLP collector now, waiting or on their way (at most maxOtlpQueueBytes).', () => otlp.queuedBytes)
+    }
+
     events.subscribe((event) => {
       switch (event.type) {
+        case 'telemetry_forwarded':
+          return telemetryForwarded?.inc({ signal: event.signal })
+        case 'telemetry_dropped':
+          telemetryDroppedBytes?.inc({ reason: event.reason }, event.bytes)
+          return telemetryDropped?.inc({ signal: event.signal, reason: event.reason })
+        case 'engine_spans_exported':
+          return engineSpans?.inc({ outcome: event.ok ? 'exported' : 'failed' }, event.spans)
         case 'invocation_finished': {
           const outcome = event.outcome === 'caller gone' ? 'caller_gone' : event.outcome
           invocations.inc({ outcome, code: event.code === undefined ? '' : this.codeLabel(event.code) })

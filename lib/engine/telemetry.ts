@@ -2,6 +2,7 @@ import type WebSocket from 'ws'
 import type { Logger } from '../log'
 import { CloseCode } from '../protocol/close-codes'
 import { closeSocket } from '../socket/close'
+import { toBuffer } from '../socket/frames'
 import { sweepInterval } from './sweep-interval'
 
 interface TelemetrySocket {
@@ -10,10 +11,15 @@ interface TelemetrySocket {
   closeSent: boolean
 }
 
+/** Where `/otel` frames go when the engine forwards them to an OTLP collector (see otlp/otlp-forwarder.ts). */
+export interface TelemetrySink {
+  accept(frame: Buffer): void
+}
+
 /**
- * The `/otel` sockets of official clients, whose data the engine accepts and drops (protocol
- * section 5). Since nothing is lost by dropping one, a socket that sends nothing for
- * `idleMs` is closed, and one that does not answer a ping, or the close, within a sweep is
+ * The `/otel` sockets of official clients, whose frames go to `sink` if the engine has one
+ * (`otlpEndpoint`), or are dropped (protocol section 5). Since the client reconnects and a
+ * socket holds nothing, one that sends nothing for `idleMs` is closed, and one that does not answer a ping, or the close, within a sweep is
  * cut: none may hold a descriptor forever. One timer for every socket (see {@link sweepInterval}).
  */
 export class TelemetrySockets {
@@ -24,6 +30,7 @@ export class TelemetrySockets {
     private readonly idleMs: number,
     private readonly logger: Logger,
     private readonly now: () => number,
+    private readonly sink?: TelemetrySink,
   ) {
     this.timer = setInterval(() => this.sweep(), sweepInterval(idleMs))
     this.timer.unref()
@@ -32,7 +39,10 @@ export class TelemetrySockets {
   add(ws: WebSocket): void {
     const state: TelemetrySocket = { lastMessageAt: this.now(), answeredPing: true, closeSent: false }
     this.sockets.set(ws, state)
-    ws.on('message', () => (state.lastMessageAt = this.now()))
+    ws.on('message', (data) => {
+      state.lastMessageAt = this.now()
+      this.sink?.accept(toBuffer(data))
+    })
     ws.on('pong', () => (state.answeredPing = true))
     ws.on('close', () => this.sockets.delete(ws))
   }

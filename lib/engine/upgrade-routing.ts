@@ -80,7 +80,7 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
         told(401)
         return
       }
-      // Telemetry from the official client: accepted and dropped (protocol section 5).
+      // Telemetry from the official client: forwarded to an OTLP collector if the engine has one, else dropped (protocol section 5).
       servers.telemetry.handleUpgrade(request, socket, head, (ws) => {
         sockets.track(ws, 'telemetry')
         routing.telemetry.add(ws)

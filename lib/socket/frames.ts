@@ -38,7 +38,8 @@ export function socketFrames(ws: WebSocket): Observable<Frame> {
   })
 }
 
-function toBuffer(data: WebSocket.RawData): Buffer {
+/** The bytes of a message as ws hands them over (one Buffer, fragments, or an ArrayBuffer). */
+export function toBuffer(data: WebSocket.RawData): Buffer {
   if (Buffer.isBuffer(data)) return data
   if (Array.isArray(data)) return Buffer.concat(data)
   return Buffer.from(data)

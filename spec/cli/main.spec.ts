@@ -6,6 +6,7 @@ import WebSocket from 'ws'
 import { channelUrl } from '../../lib/protocol/channel-url'
 import type { ChannelPair } from '../../lib/protocol/refs'
 import { openRaw, rawWorker, refusal, sendJson, type RawSocket, type RawWorker } from '../support/engine'
+import { startOtlpReceiver } from '../support/otlp-receiver'
 import { halfSentUpgrade, rawTcp, wholeUpgrade } from '../support/tcp'
 import { selfSignedCertificate } from '../support/tls'
 
@@ -246,6 +247,8 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
       ['--max-queued-bytes-per-worker N', '16777216'],
       ['--worker-drain-grace-ms N', '10000'],
       ['--max-proxy-bytes-per-end N', '2097152'],
+      ['--max-otlp-queue-bytes N', '16777216'],
+      ['--otlp-timeout-ms N', '10000'],
     ]) {
       expect(stdout).to.match(new RegExp(`${flag} .*\\(default ${byDefault}\\)`))
     }
@@ -407,6 +410,35 @@ describe('rx-channels CLI (lib/cli/main.ts as a process)', function () {
     expect(stdout).to.equal('')
     expect(stderr).to.include('give cluster.advertise (--advertise ws://HOST:PORT)')
     expect(stderr).not.to.include('pw-never-shown')
+  })
+
+  it('engine --otlp-endpoint URL forwards /otel to the collector and exports its invocation spans there by the time it exits', async () => {
+    const receiver = await startOtlpReceiver()
+    try {
+      const { cli, url } = await cliEngine(['--otlp-endpoint', `${receiver.url}/`])
+      const telemetry = await openRaw(`${url}/otel`)
+      telemetry.ws.send(Buffer.from('LOGS{"resourceLogs":[]}'))
+      await receiver.until(() => receiver.requests.find((request) => request.path === '/v1/logs'))
+      const handler = await rawWorker(url)
+      await invoke(handler, 'sync', 'engine::functions::list')
+      sendJson(handler.ws, { type: 'registerfunction', id: 'cli.echo' })
+      const caller = await rawWorker(url)
+      sendJson(caller.ws, { type: 'invokefunction', invocation_id: 'i1', function_id: 'cli.echo', data: 1 })
+      const invocation = await handler.next('invokefunction')
+      sendJson(handler.ws, { type: 'invocationresult', invocation_id: invocation.invocation_id, result: 1 })
+      await caller.next('invocationresult')
+      cli.child.kill('SIGTERM')
+      expect((await cli.ended).code).to.equal(0)
+      expect(receiver.spans().map((span) => span.name)).to.deep.equal(['invoke cli.echo'])
+    } finally {
+      await receiver.close()
+    }
+  })
+
+  it('engine --otlp-endpoint with no http(s) URL exits 2 and explains it', async () => {
+    const { code, stdout, stderr } = await runCli('engine', '--otlp-endpoint', 'localhost:4318').ended
+    expect({ code, stdout }).to.deep.equal({ code: 2, stdout: '' })
+    expect(stderr).to.equal('rx-channels: --otlp-endpoint must be an http:// or https:// URL, got "localhost:4318"\nsee rx-channels --help\n')
   })
 
   it('engine --log-format xml exits 2 naming the formats it takes', async () => {

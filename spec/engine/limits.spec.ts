@@ -194,6 +194,8 @@ describe('engine limits', () => {
         maxHeldBytesPerWorker: 128 * 1024 * 1024,
         maxHeldBytes: 512 * 1024 * 1024,
         maxProxyBytesPerEnd: 2 * 1024 * 1024,
+        maxOtlpQueueBytes: 16 * 1024 * 1024,
+        otlpTimeoutMs: 10_000,
       })
     })
 

@@ -29,7 +29,7 @@ export function clusterRouting(options: ClusterOptions, host: string) {
   return (context: RoutingContext): Promise<EngineRouting> => joinCluster(resolveCluster(options, host), context)
 }
 
-async function joinCluster(cluster: ResolvedCluster, { limits, logger, events, now }: RoutingContext): Promise<EngineRouting> {
+async function joinCluster(cluster: ResolvedCluster, { limits, logger, events, now, tracing }: RoutingContext): Promise<EngineRouting> {
   const { nodeId } = cluster
   const redaction = new RedisUrlRedaction(cluster.redis)
   const redact = (text: string) => redaction.redact(text)
@@ -75,6 +75,7 @@ async function joinCluster(cluster: ResolvedCluster, { limits, logger, events, n
     logger,
     events,
     now,
+    tracing,
   )
   const localRegistry = new LocalFunctionRegistry(limits, now)
   const available = () => commands.status === 'ready' && subscriber.status === 'ready'

@@ -9,6 +9,7 @@ import { clusterPrefix } from '../../../demos/support/cluster-engine'
 import { until } from '../../support/cluster'
 import { nextEvent, rawWorker, registered, sendJson, type RawWorker } from '../../support/engine'
 import { freePort } from '../../../demos/support/redis-server'
+import { startOtlpReceiver } from '../../support/otlp-receiver'
 import { requireRedisServer, startRedis, type TestRedis } from '../../support/redis'
 import { useWorkers } from '../../support/workers'
 
@@ -75,6 +76,31 @@ describe('a cluster node', function () {
     await callee.next('invokefunction')
     await callee.next('invokefunction')
     expect(one.stats().pendingInvocations).to.equal(2)
+  })
+
+  it('with otlpEndpoint, gives a cross-node invocation a span on each node: caller -> caller node -> callee node -> handler, one trace', async () => {
+    const receiver = await startOtlpReceiver()
+    try {
+      const [one, two] = await startNodes({ otlpEndpoint: receiver.url })
+      const callee = await raw(two.url)
+      await registered(callee, 'far.echo')
+      await visibleFrom(one.url, 'far.echo')
+      const caller = await raw(one.url)
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+      sendJson(caller.ws, { type: 'invokefunction', invocation_id: 'i1', function_id: 'far.echo', data: 1, traceparent: `00-${traceId}-00f067aa0ba902b7-01` })
+      const invocation = await callee.next('invokefunction')
+      sendJson(callee.ws, { type: 'invocationresult', invocation_id: invocation.invocation_id, function_id: 'far.echo', result: 1 })
+      expect(await caller.next('invocationresult')).to.deep.include({ invocation_id: 'i1', result: 1 })
+      await Promise.all(engines.splice(0).map((engine) => engine.close()))
+      const spans = receiver.spans().filter((span) => span.name === 'invoke far.echo')
+      const atOne = spans.find((span) => span.parentSpanId === '00f067aa0ba902b7')
+      const atTwo = spans.find((span) => span.parentSpanId === atOne?.spanId)
+      expect(spans).to.have.length(2)
+      expect([atOne?.traceId, atTwo?.traceId]).to.deep.equal([traceId, traceId])
+      expect(invocation.traceparent).to.equal(`00-${traceId}-${atTwo?.spanId}-01`)
+    } finally {
+      await receiver.close()
+    }
   })
 
   it('answers an invocation of a backed-up worker on another node with worker_backed_up, from the callee node', async () => {
