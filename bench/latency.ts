@@ -1,9 +1,14 @@
 // Latency of a text message writer -> engine -> reader. One-way times would need clocks shared
 // by two processes, so this times round trips instead: a ping worker writes on channel A, an
 // echo worker reads A and writes each message back on channel B, which the ping worker reads;
-// a round trip crosses the engine twice. The direct ws pipe does the same echo without engine.
+// a round trip crosses the engine twice. The direct ws pipe does the same echo without engine,
+// and the bare relay through a process that only forwards frames (bench/latency/relay.ts): two
+// hops each way, as through the engine, so that row is the floor for any relay. Rounds run
+// interleaved (direct, relay, engine, direct, ...), each in fresh processes; each figure is
+// the median of its rounds.
 import { registerWorker, silentLogger } from '../lib'
 import { spawnTs } from '../demos/support/processes'
+import { median } from './support/median'
 import { stopAll } from './support/relay'
 import { spawnEngineProcess } from './support/spawn-engine'
 
@@ -14,19 +19,40 @@ export interface LatencyResult {
   readonly p99Us: number
 }
 
-async function direct(count: number): Promise<LatencyResult> {
+type RoundTrips = Omit<LatencyResult, 'name'>
+
+async function direct(count: number): Promise<RoundTrips> {
   const server = spawnTs('bench/latency/direct.ts', ['server'])
   const [, port] = await server.waitForLine(/^PORT (\d+)/)
   const client = spawnTs('bench/latency/direct.ts', ['client', `ws://127.0.0.1:${port}`, String(count)])
   try {
     const [, json] = await client.waitForLine(/^RESULT (.*)$/, 5 * 60_000)
-    return { name: 'direct ws pipe (no engine)', ...(JSON.parse(json) as Omit<LatencyResult, 'name'>) }
+    return JSON.parse(json) as RoundTrips
   } finally {
     await stopAll([client, server])
   }
 }
 
-async function relayed(count: number): Promise<LatencyResult> {
+async function bareRelay(count: number): Promise<RoundTrips> {
+  const relay = spawnTs('bench/latency/relay.ts', ['relay'])
+  const [, port] = await relay.waitForLine(/^PORT (\d+)/)
+  const url = `ws://127.0.0.1:${port}`
+  const echo = spawnTs('bench/latency/relay.ts', ['echo', url])
+  try {
+    await echo.waitForLine(/^READY/)
+    const ping = spawnTs('bench/latency/relay.ts', ['ping', url, String(count)])
+    try {
+      const [, json] = await ping.waitForLine(/^RESULT (.*)$/, 5 * 60_000)
+      return JSON.parse(json) as RoundTrips
+    } finally {
+      await stopAll([ping])
+    }
+  } finally {
+    await stopAll([echo, relay])
+  }
+}
+
+async function relayed(count: number): Promise<RoundTrips> {
   const { engine, url } = await spawnEngineProcess()
   const echo = spawnTs('bench/latency/sdk-worker.ts', [url, 'echo'])
   const ping = spawnTs('bench/latency/sdk-worker.ts', [url, 'ping'])
@@ -37,27 +63,41 @@ async function relayed(count: number): Promise<LatencyResult> {
     const [out, back] = [await client.createChannel(), await client.createChannel()]
     const timeoutMs = 5 * 60_000
     const echoed = client.trigger({ function_id: 'bench.echo', payload: { reader: out.readerRef, writer: back.writerRef }, timeoutMs })
-    const result = await client.trigger<Omit<LatencyResult, 'name'>>({
+    const result = await client.trigger<RoundTrips>({
       function_id: 'bench.ping',
       payload: { writer: out.writerRef, reader: back.readerRef, count },
       timeoutMs,
     })
     await echoed
-    return { name: 'rx-channels, through the engine', ...result }
+    return result
   } finally {
     await client.shutdown()
     await stopAll([ping, echo, engine])
   }
 }
 
-export async function latency(count: number): Promise<LatencyResult[]> {
-  return [await direct(count), await relayed(count)]
+/** The direct pipe, the bare relay and the engine, interleaved: the median p50 and p99 of `rounds` runs each. */
+export async function latency(count: number, rounds: number): Promise<LatencyResult[]> {
+  const rows = [
+    { name: 'direct ws pipe (no engine)', run: direct },
+    { name: 'bare ws relay (a process that only forwards frames)', run: bareRelay },
+    { name: 'rx-channels, through the engine', run: relayed },
+  ].map((row) => ({ ...row, p50s: [] as number[], p99s: [] as number[] }))
+  for (let round = 0; round < rounds; round++) {
+    for (const row of rows) {
+      const { p50Us, p99Us } = await row.run(count)
+      row.p50s.push(p50Us)
+      row.p99s.push(p99Us)
+    }
+  }
+  return rows.map(({ name, p50s, p99s }) => ({ name, count, p50Us: median(p50s), p99Us: median(p99s) }))
 }
 
-export function formatLatency(results: readonly LatencyResult[]): string {
+export function formatLatency(results: readonly LatencyResult[], rounds: number): string {
   const ms = (us: number) => (us / 1000).toFixed(3)
+  const of = rounds > 1 ? `, median of ${rounds} interleaved rounds` : ''
   return [
-    `text message round trips (ping -> echo -> ping, one at a time, ${results[0].count} after 200 warm-up)`,
+    `text message round trips (ping -> echo -> ping, one at a time, ${results[0].count} after 200 warm-up${of})`,
     'path | p50 ms | p99 ms | p50 vs direct',
     '--- | --- | --- | ---',
     ...results.map((result) => `${result.name} | ${ms(result.p50Us)} | ${ms(result.p99Us)} | ${(result.p50Us / results[0].p50Us).toFixed(1)}x`),

@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks and prints their tables (`--json` for machines).
-// Options: --size-mib N (default 1024), --rounds N of throughput and invocations (default 3), --rate MiB/s (default 8),
+// Options: --size-mib N (default 1024), --rounds N of throughput, latency and invocations (default 3), --rate MiB/s (default 8),
 // --push-seconds N (default 10), --seconds N per invocation row (default 5),
 // --messages N latency round trips (default 5000),
 // --hostile-seconds N of the hostile mix (default 60),
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const started = new Date()
   const oneChannel = runs('throughput') ? await throughput(sizeMiB, Number(values.rounds)) : []
   const channels = runs('channels') ? await aggregateThroughput(sizeMiB) : []
-  const roundTrips = runs('latency') ? await latency(Number(values.messages)) : []
+  const roundTrips = runs('latency') ? await latency(Number(values.messages), Number(values.rounds)) : []
   const calls = runs('invocations') ? await invocations(Number(values.seconds), Number(values.rounds)) : []
   const engineMemory = runs('memory') ? await memory() : []
   const slow = runs('slow-reader')
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   console.log(`rx-channels benchmarks, ${started.toISOString()}, Node ${process.version}, ${os.cpus().length} cores\n`)
   if (oneChannel.length > 0) console.log(`${formatThroughput(oneChannel)}\n`)
   if (channels.length > 0) console.log(`${formatChannels(channels)}\n`)
-  if (roundTrips.length > 0) console.log(`${formatLatency(roundTrips)}\n`)
+  if (roundTrips.length > 0) console.log(`${formatLatency(roundTrips, Number(values.rounds))}\n`)
   if (calls.length > 0) console.log(`${formatInvocations(calls)}\n`)
   if (engineMemory.length > 0) console.log(`${formatMemory(engineMemory)}\n`)
   if (slow.length > 0) console.log(`${formatSlowReader(slow)}\n`)

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import * as E from 'fp-ts/Either'
-import type * as t from 'io-ts'
-import { describeErrors, failureReason, messageDecoder, type DecodeFailure } from '../../lib/protocol/decode'
-import { EngineToWorker, InvocationResult, InvokeFunction, WorkerToEngine } from '../../lib/protocol/messages'
+import * as t from 'io-ts'
+import { decodesToItself, describeErrors, failureReason, messageDecoder, type DecodeFailure } from '../../lib/protocol/decode'
+import { EngineToWorker, InvocationResult, InvokeFunction, RegisterFunction, WorkerToEngine } from '../../lib/protocol/messages'
 
 const decodeFromWorker = messageDecoder(WorkerToEngine)
 const decodeFromEngine = messageDecoder(EngineToWorker)
@@ -273,6 +273,28 @@ describe('messageDecoder', () => {
         'invalid invokefunction: action: expected ({ type: "void" } | { type: "enqueue", queue: string }), got {"type":"later"}',
       )
     })
+  })
+})
+
+describe('decodesToItself', () => {
+  it('holds for the forwarded messages, built of records, partials, unions and plain checks', () => {
+    expect(decodesToItself(InvokeFunction)).to.equal(true)
+    expect(decodesToItself(InvocationResult)).to.equal(true)
+  })
+
+  it('does not hold for a codec that may transform: an exact codec strips fields, a refinement is not known to check only', () => {
+    expect(decodesToItself(RegisterFunction)).to.equal(false)
+    expect(decodesToItself(t.type({ nested: t.exact(t.type({ a: t.string })) }))).to.equal(false)
+    expect(decodesToItself(t.type({ n: t.Int }))).to.equal(false)
+  })
+
+  it('leaves messages of an exact codec to decode, which drops the fields it does not define', () => {
+    const registration = decoded(decodeFromWorker(JSON.stringify({ type: 'registerfunction', id: 'f', injected: 'x' })))
+    expect(registration).to.deep.equal({ type: 'registerfunction', id: 'f' })
+  })
+
+  it('gives a message that only needed checking back as the parsed value, unknown fields kept', () => {
+    roundTrips({ type: 'invocationresult', invocation_id: 'i', result: { n: 1 }, extra: [1, 2] })
   })
 })
 
