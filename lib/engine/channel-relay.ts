@@ -7,7 +7,8 @@ import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
 import type { ChannelDirection } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
-import type { Frame } from '../socket/frame'
+import { binaryFrame, type Frame } from '../socket/frame'
+import { takeBinaryFrames } from '../socket/binary-frame-intake'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import { logsAt, type Logger } from '../log'
@@ -161,6 +162,9 @@ export class ChannelRelay implements BudgetWaiter {
       error: (error: unknown) =>
         this.onWriterEnd({ clean: false, outcome: lost(error) ? 'dropped' : 'aborted', code: CloseCode.WriterAborted, reason: writerAbortReason(error) }),
     })
+    // Whole binary frames skip ws's parser and its copy of each frame; see takeBinaryFrames.
+    const detach = takeBinaryFrames(ws, (pieces, length) => this.onWriterPieces(pieces, length))
+    if (detach) frames.add(detach)
     this.writer = { ws, frames }
     this.writerSeen = true
     this.context.heartbeat.watch(ws, socket, (reason) =>
@@ -231,6 +235,25 @@ export class ChannelRelay implements BudgetWaiter {
     this.backlogBytes += frame.data.length
     this.relayed.framesIn++
     this.relayed.bytesIn += frame.data.length
+    this.pump()
+  }
+
+  /**
+   * A binary frame from the writer as views of its socket's reads: written to the reader as
+   * it is when nothing is held ahead of it, else joined into one buffer and held like any frame.
+   */
+  private onWriterPieces(pieces: readonly Buffer[], length: number): void {
+    const reader = this.reader
+    if (!reader || this.backlog.length > 0 || reader.credit <= 0 || this.readerEnded || !reader.sender.takesPieces) {
+      this.onWriterFrame(binaryFrame(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, length)))
+      return
+    }
+    this.relayed.framesIn++
+    this.relayed.bytesIn += length
+    this.relayed.framesOut++
+    this.relayed.bytesOut += length
+    reader.credit--
+    reader.sender.sendPieces(pieces, length)
     this.pump()
   }
 
