@@ -182,8 +182,12 @@ export class ChannelRelay implements BudgetWaiter {
     if (detach) frames.add(detach)
     this.writer = { ws, frames }
     this.writerSeen = true
-    this.context.heartbeat.watch(ws, socket, (reason) =>
-      this.onWriterEnd({ clean: false, outcome: 'dropped', code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
+    // Frames taken before ws parses them raise no 'message' event: the bytes they carried count as progress instead.
+    this.context.heartbeat.watch(
+      ws,
+      socket,
+      (reason) => this.onWriterEnd({ clean: false, outcome: 'dropped', code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
+      () => this.relayed.bytesIn,
     )
   }
 
