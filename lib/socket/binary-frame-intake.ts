@@ -119,35 +119,45 @@ class BinaryFrameIntake {
     callback(failure)
   }
 
-  /** Reads header bytes from `chunk` at `at`; once the header is whole, routes its frame. Returns where reading stopped. */
+  /**
+   * Reads the header at `at` in `chunk`, where it usually lies whole, else gathers its bytes
+   * across reads; once it is whole, routes its frame. Returns where reading stopped.
+   */
   private readHeader(chunk: Buffer, at: number, toWs: (bytes: Buffer) => void): number {
-    const wanted = this.headerBytes < 2 ? 2 : headerLength(this.header)
-    const taken = Math.min(wanted - this.headerBytes, chunk.length - at)
-    chunk.copy(this.header, this.headerBytes, at, at + taken)
-    this.headerBytes += taken
-    if (this.headerBytes < 2 || this.headerBytes < headerLength(this.header)) return at + taken
-    this.routeFrame(toWs)
-    return at + taken
-  }
-
-  private routeFrame(toWs: (bytes: Buffer) => void): void {
+    if (this.headerBytes === 0 && chunk.length - at >= 2) {
+      const size = headerLength(chunk, at)
+      if (chunk.length - at >= size) {
+        this.routeFrame(chunk, at, size, toWs)
+        return at + size
+      }
+    }
     const header = this.header
+    // Byte by byte: at most 14 bytes, fewer than a call to Buffer#copy costs.
+    while (at < chunk.length && (this.headerBytes < 2 || this.headerBytes < headerLength(header, 0))) header[this.headerBytes++] = chunk[at++]
+    if (this.headerBytes < 2 || this.headerBytes < headerLength(header, 0)) return at
     const size = this.headerBytes
     this.headerBytes = 0
-    const fin = (header[0] & 0x80) !== 0
-    const opcode = header[0] & 0x0f
-    const length = payloadLength(header)
+    this.routeFrame(header, 0, size, toWs)
+    return at
+  }
+
+  /** Routes the frame whose whole header is the `size` bytes at `start` in `bytes`. */
+  private routeFrame(bytes: Buffer, start: number, size: number, toWs: (bytes: Buffer) => void): void {
+    const first = bytes[start]
+    const fin = (first & 0x80) !== 0
+    const opcode = first & 0x0f
+    const length = payloadLength(bytes, start)
     const max = this.receiver._maxPayload
     const takes =
       fin &&
-      (header[0] & 0x70) === 0 &&
+      (first & 0x70) === 0 &&
       opcode === BINARY_OPCODE &&
-      (header[1] & 0x80) !== 0 &&
+      (bytes[start + 1] & 0x80) !== 0 &&
       !this.fragmented &&
       length > 0 &&
       (max === 0 || length <= max)
     if (takes) {
-      header.copy(this.mask, 0, size - 4, size)
+      for (let index = 0; index < 4; index++) this.mask[index] = bytes[start + size - 4 + index]
       this.route = 'taken'
       this.remaining = length
       this.length = length
@@ -156,8 +166,8 @@ class BinaryFrameIntake {
     if (opcode <= BINARY_OPCODE) this.fragmented = !fin
     this.route = opcode === CLOSE_OPCODE ? 'ws only' : length > 0 ? 'ws' : 'header'
     this.remaining = length
-    // A copy: the header buffer is reused for the next frame, and ws may keep what it is given.
-    toWs(Buffer.from(header.subarray(0, size)))
+    // A gathered header is copied: its buffer is reused for the next frame, and ws may keep what it is given.
+    toWs(bytes === this.header ? Buffer.from(bytes.subarray(0, size)) : bytes.subarray(start, start + size))
   }
 
   private deliver(): void {
@@ -168,17 +178,18 @@ class BinaryFrameIntake {
   }
 }
 
-/** Header bytes of the frame whose first two bytes are `header`'s: extended length and mask key included. */
-function headerLength(header: Buffer): number {
-  const length7 = header[1] & 0x7f
+/** Header bytes, extended length and mask key included, of the frame whose first two bytes are at `start`. */
+function headerLength(bytes: Buffer, start: number): number {
+  const second = bytes[start + 1]
+  const length7 = second & 0x7f
   const extended = length7 === 126 ? 2 : length7 === 127 ? 8 : 0
-  return 2 + extended + ((header[1] & 0x80) !== 0 ? 4 : 0)
+  return 2 + extended + ((second & 0x80) !== 0 ? 4 : 0)
 }
 
-/** The payload length a whole header states; beyond 2^32 it is Infinity, over any limit (ws rejects it itself). */
-function payloadLength(header: Buffer): number {
-  const length7 = header[1] & 0x7f
+/** The payload length the whole header at `start` states; beyond 2^32 it is Infinity, over any limit (ws rejects it itself). */
+function payloadLength(bytes: Buffer, start: number): number {
+  const length7 = bytes[start + 1] & 0x7f
   if (length7 < 126) return length7
-  if (length7 === 126) return header.readUInt16BE(2)
-  return header.readUInt32BE(2) === 0 ? header.readUInt32BE(6) : Infinity
+  if (length7 === 126) return bytes.readUInt16BE(start + 2)
+  return bytes.readUInt32BE(start + 2) === 0 ? bytes.readUInt32BE(start + 6) : Infinity
 }
