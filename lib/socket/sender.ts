@@ -65,13 +65,14 @@ export class FrameSender implements Observer<Frame> {
    * channel sockets), so a frame written here keeps its place among those ws writes.
    */
   get takesPieces(): boolean {
-    const sender = (this.ws as unknown as { _isServer?: boolean; _sender?: { _state?: number; _queue?: unknown[] } })
+    // ws's private fields: `_isServer`, and its Sender's `_state` (0 while it writes at once) and `_queue`.
+    const ws = this.ws as unknown as { _isServer?: boolean; _sender?: { _state?: number; _queue?: unknown[] } }
     return (
       this.socket !== undefined &&
       this.masked === undefined &&
-      sender._isServer === true &&
-      sender._sender?._state === 0 &&
-      sender._sender._queue?.length === 0 &&
+      ws._isServer === true &&
+      ws._sender?._state === 0 &&
+      ws._sender._queue?.length === 0 &&
       this.open
     )
   }
