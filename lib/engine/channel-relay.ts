@@ -316,15 +316,18 @@ export class ChannelRelay implements BudgetWaiter {
   private pump(): void {
     const reader = this.reader
     if (reader && reader.sender.open && !this.readerEnded) {
-      while (this.backlog.length > 0 && reader.credit > 0) {
-        const frame = this.backlog.shift() as HeldFrame
-        const length = heldLength(frame)
-        this.backlogBytes -= length
-        this.relayed.framesOut++
-        this.relayed.bytesOut += length
-        reader.credit--
-        send(reader.sender, frame)
-      }
+      // Credit for many frames at once releases a burst: it leaves in one write, not one per frame.
+      reader.sender.inOneWrite(() => {
+        while (this.backlog.length > 0 && reader.credit > 0) {
+          const frame = this.backlog.shift() as HeldFrame
+          const length = heldLength(frame)
+          this.backlogBytes -= length
+          this.relayed.framesOut++
+          this.relayed.bytesOut += length
+          reader.credit--
+          send(reader.sender, frame)
+        }
+      })
       if (this.writerEnd?.clean === false) {
         this.readerEnded = true
         this.dropBacklog()

@@ -97,6 +97,21 @@ export class FrameSender implements Observer<Frame> {
     else socket.uncork()
   }
 
+  /**
+   * Runs `send`, the TCP socket corked meanwhile: the frames it sends go out in one write
+   * (the kernel takes what fits, Node writes the rest as the socket drains).
+   */
+  inOneWrite(send: () => void): void {
+    const socket = this.socket
+    if (!socket) return send()
+    socket.cork()
+    try {
+      send()
+    } finally {
+      socket.uncork()
+    }
+  }
+
   private completion(size: number): () => void {
     return () => {
       this.inflightFrames--

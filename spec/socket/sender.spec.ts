@@ -101,6 +101,24 @@ describe('FrameSender.sendPieces, on a server socket', () => {
     expect(received.map((frame) => frame.data.toString('hex'))).to.deep.equal(frames.map((pieces) => Buffer.concat(pieces).toString('hex')))
   })
 
+  it('writes the frames sent in inOneWrite together once it returns, in order', async () => {
+    const sender = new FrameSender(serverSide.ws, serverSide.socket)
+    const frames = [randomBytes(65_536), randomBytes(100_000), randomBytes(10)]
+    const written = lastValueFrom(sender.written$.pipe(take(frames.length), toArray(), timeout(5_000)))
+    sender.inOneWrite(() => {
+      sender.sendPieces([frames[0]], frames[0].length)
+      sender.next(binaryFrame(frames[1]))
+      sender.sendPieces([frames[2]], frames[2].length)
+      // Nothing has left yet: the socket holds all three frames.
+      expect(serverSide.socket.writableCorked).to.be.greaterThan(0)
+      expect(serverSide.socket.writableLength).to.be.greaterThan(165_000)
+    })
+    await written
+    serverSide.ws.close(1000)
+    await new Promise((resolve) => client.once('close', resolve))
+    expect(received.map((frame) => frame.data.toString('hex'))).to.deep.equal(frames.map((frame) => frame.toString('hex')))
+  })
+
   it('does not take pieces on a client socket, whose frames must be masked, nor once its socket is closing', async () => {
     if (client.readyState !== WebSocket.OPEN) await new Promise((resolve) => client.once('open', resolve))
     expect(new FrameSender(client, (client as unknown as { _socket: Socket })._socket).takesPieces).to.equal(false)
