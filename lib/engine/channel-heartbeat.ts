@@ -27,9 +27,9 @@ export class ChannelHeartbeat {
     return this.watched.size
   }
 
-  /** Watches `ws` until it closes; `writtenBytes` counts the data it has taken so far. */
-  watch(ws: WebSocket, socket: Socket, onDead: (reason: string) => void, writtenBytes: () => number = () => 0): void {
-    this.watched.set(ws, { progress: new SocketProgress(ws, socket, writtenBytes), onDead })
+  /** Watches `ws` until it closes; `dataBytes` counts the data it has taken (or, a writer, sent) so far: any change is progress. */
+  watch(ws: WebSocket, socket: Socket, onDead: (reason: string) => void, dataBytes: () => number = () => 0): void {
+    this.watched.set(ws, { progress: new SocketProgress(ws, socket, dataBytes), onDead })
     ws.once('close', () => this.unwatch(ws))
   }
 

@@ -7,7 +7,8 @@ import { WaterMarks } from '../flow/water-marks'
 import { CloseCode } from '../protocol/close-codes'
 import type { ChannelDirection } from '../protocol/refs'
 import { closeSocket } from '../socket/close'
-import type { Frame } from '../socket/frame'
+import { binaryFrame, type Frame } from '../socket/frame'
+import { takeBinaryFrames } from '../socket/binary-frame-intake'
 import { socketFrames, SocketClosedError } from '../socket/frames'
 import { FrameSender } from '../socket/sender'
 import { logsAt, type Logger } from '../log'
@@ -34,6 +35,21 @@ export interface EndPeer {
 /** Where a channel stands: its ends not both connected yet, both connected, or only delivery left after the writer's end. */
 export type ChannelState = 'waiting' | 'open' | 'draining'
 
+/** A binary frame from the writer as views of its socket's reads, `length` bytes in all (see takeBinaryFrames). */
+interface FramePieces {
+  readonly pieces: readonly Buffer[]
+  readonly length: number
+}
+
+/**
+ * A frame held for the reader: as ws gave it, or in pieces, written as they are where the
+ * reader's socket allows. Held pieces keep their reads' buffers alive, as ws's own views of
+ * small frames do: next to frames held in a row those are mostly the same bytes.
+ */
+type HeldFrame = Frame | FramePieces
+
+const heldLength = (frame: HeldFrame) => ('pieces' in frame ? frame.length : frame.data.length)
+
 /** What every relay of one engine shares. */
 export interface RelayContext {
   readonly logger: Logger
@@ -56,7 +72,7 @@ export interface RelayContext {
  * its last frames are on their way until then.
  */
 export class ChannelRelay implements BudgetWaiter {
-  private readonly backlog: Frame[] = []
+  private readonly backlog: HeldFrame[] = []
   private backlogBytes = 0
   private writer?: { ws: WebSocket; frames: Subscription }
   /** `credit`: frames the reader may be sent now; unlimited unless it negotiated credit mode. */
@@ -161,10 +177,17 @@ export class ChannelRelay implements BudgetWaiter {
       error: (error: unknown) =>
         this.onWriterEnd({ clean: false, outcome: lost(error) ? 'dropped' : 'aborted', code: CloseCode.WriterAborted, reason: writerAbortReason(error) }),
     })
+    // Whole binary frames skip ws's parser and its copy of each frame; see takeBinaryFrames.
+    const detach = takeBinaryFrames(ws, (pieces, length) => this.onWriterFrame({ pieces, length }))
+    if (detach) frames.add(detach)
     this.writer = { ws, frames }
     this.writerSeen = true
-    this.context.heartbeat.watch(ws, socket, (reason) =>
-      this.onWriterEnd({ clean: false, outcome: 'dropped', code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
+    // Frames taken before ws parses them raise no 'message' event: the bytes they carried count as progress instead.
+    this.context.heartbeat.watch(
+      ws,
+      socket,
+      (reason) => this.onWriterEnd({ clean: false, outcome: 'dropped', code: CloseCode.WriterAborted, reason: `writer dropped: ${reason}` }),
+      () => this.relayed.bytesIn,
     )
   }
 
@@ -226,11 +249,12 @@ export class ChannelRelay implements BudgetWaiter {
     }
   }
 
-  private onWriterFrame(frame: Frame): void {
+  private onWriterFrame(frame: HeldFrame): void {
+    const length = heldLength(frame)
     this.backlog.push(frame)
-    this.backlogBytes += frame.data.length
+    this.backlogBytes += length
     this.relayed.framesIn++
-    this.relayed.bytesIn += frame.data.length
+    this.relayed.bytesIn += length
     this.pump()
   }
 
@@ -292,14 +316,18 @@ export class ChannelRelay implements BudgetWaiter {
   private pump(): void {
     const reader = this.reader
     if (reader && reader.sender.open && !this.readerEnded) {
-      while (this.backlog.length > 0 && reader.credit > 0) {
-        const frame = this.backlog.shift() as Frame
-        this.backlogBytes -= frame.data.length
-        this.relayed.framesOut++
-        this.relayed.bytesOut += frame.data.length
-        reader.credit--
-        reader.sender.next(frame)
-      }
+      // Credit for many frames at once releases a burst: it leaves in one write, not one per frame.
+      reader.sender.inOneWrite(() => {
+        while (this.backlog.length > 0 && reader.credit > 0) {
+          const frame = this.backlog.shift() as HeldFrame
+          const length = heldLength(frame)
+          this.backlogBytes -= length
+          this.relayed.framesOut++
+          this.relayed.bytesOut += length
+          reader.credit--
+          send(reader.sender, frame)
+        }
+      })
       if (this.writerEnd?.clean === false) {
         this.readerEnded = true
         this.dropBacklog()
@@ -343,6 +371,13 @@ export class ChannelRelay implements BudgetWaiter {
     logChannelEnd(this.context.logger, this.channelId, this.creator, ending, this.relayed, this.context.now() - this.createdAt)
     this.context.events.next({ type: 'channel_finished', channel_id: this.channelId })
   }
+}
+
+/** Pieces go to the reader's socket as they are where it takes them, else joined into one frame. */
+function send(sender: FrameSender, frame: HeldFrame): void {
+  if (!('pieces' in frame)) sender.next(frame)
+  else if (sender.takesPieces) sender.sendPieces(frame.pieces, frame.length)
+  else sender.next(binaryFrame(frame.pieces.length === 1 ? frame.pieces[0] : Buffer.concat(frame.pieces, frame.length)))
 }
 
 function writerAbortReason(error: unknown): string {
