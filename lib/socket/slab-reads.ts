@@ -1,26 +1,26 @@
 import net from 'net'
 
-/** One slab of read memory; reads fill it in turn until less than a full read fits. */
-const SLAB_BYTES = 512 * 1024
-/** Node's own read size: a read is never offered less room than this. */
+/** Node's own read size: a read is never offered less room than this, and the first slab holds one. */
 const MIN_READ_BYTES = 64 * 1024
+/** Slabs double from one read's size up to this, so a socket that reads little holds little. */
+const MAX_SLAB_BYTES = 512 * 1024
 
 /**
- * A TCP connection for ws's `createConnection` whose reads land back to back in large slabs
- * rather than each in a fresh buffer of its own. Node reads into 64 KiB and copies each
- * shorter read into a buffer of its size; ws then copies every frame that spans two reads
- * into a new buffer, which at 64 KiB frames is nearly every frame. Here a read takes all the
- * room left in the slab, so a frame usually lies within one read and ws hands it on as a view;
- * the bytes are written once, by the kernel, and off-heap garbage falls by about half.
- * A chunk kept by the application keeps its slab alive (as a view keeps a 64 KiB read alive
- * without this).
+ * A TCP connection for ws's `createConnection` whose reads land back to back in slabs rather
+ * than each in a buffer of its own. Node reads into 64 KiB and copies each shorter read into
+ * a buffer of its size; ws then copies every frame that spans two reads into a new buffer,
+ * which at 64 KiB frames (10 bytes longer than a read) is nearly every frame. Here a read
+ * takes all the room left in the slab, so a frame usually lies within one read and ws hands
+ * it on as a view: the bytes are written once, by the kernel, and the off-heap garbage that
+ * drives V8's scavenges and full GCs is about halved. A chunk kept by the application keeps
+ * its slab alive (as a view keeps its 64 KiB read alive without this).
  */
 export function slabReadConnection(options: net.NetConnectOpts): net.Socket {
-  let slab = Buffer.allocUnsafe(SLAB_BYTES)
+  let slab = Buffer.allocUnsafe(MIN_READ_BYTES)
   let used = 0
   const room = (): Buffer => {
-    if (SLAB_BYTES - used < MIN_READ_BYTES) {
-      slab = Buffer.allocUnsafe(SLAB_BYTES)
+    if (slab.length - used < MIN_READ_BYTES) {
+      slab = Buffer.allocUnsafe(Math.min(slab.length * 2, MAX_SLAB_BYTES))
       used = 0
     }
     return slab.subarray(used)
