@@ -5,6 +5,7 @@
 // --hostile-seconds N of the hostile mix (default 60),
 // --cluster-mib N per cluster transfer (default 128),
 // the channels rows of ours against the official ends move a quarter of --size-mib per round,
+// BENCH_READER_NODE_FLAGS="--trace-gc ..." gives every reader process those node flags and shows its output,
 // --only NAME (throughput, channels, latency, invocations, memory, slow-reader, hostile or cluster).
 import os from 'os'
 import { parseArgs } from 'util'
