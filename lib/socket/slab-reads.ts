@@ -2,7 +2,11 @@ import net from 'net'
 
 /** Node's own read size: a read is never offered less room than this, and the first slab holds one. */
 const MIN_READ_BYTES = 64 * 1024
-/** Slabs double from one read's size up to this, so a socket that reads little holds little. */
+/**
+ * Slabs double up to this, but only after a read filled all the room it was offered: a socket
+ * among many that each read a little keeps 64 KiB slabs, as many slabs alive at once cost more
+ * than the copies they save.
+ */
 const MAX_SLAB_BYTES = 512 * 1024
 
 /**
@@ -18,10 +22,13 @@ const MAX_SLAB_BYTES = 512 * 1024
 export function slabReadConnection(options: net.NetConnectOpts): net.Socket {
   let slab = Buffer.allocUnsafe(MIN_READ_BYTES)
   let used = 0
+  /** Whether a read filled all the room it was offered: the peer sends faster than we read. */
+  let filled = false
   const room = (): Buffer => {
     if (slab.length - used < MIN_READ_BYTES) {
-      slab = Buffer.allocUnsafe(Math.min(slab.length * 2, MAX_SLAB_BYTES))
+      slab = Buffer.allocUnsafe(filled ? Math.min(slab.length * 2, MAX_SLAB_BYTES) : slab.length)
       used = 0
+      filled = false
     }
     return slab.subarray(used)
   }
@@ -36,6 +43,7 @@ export function slabReadConnection(options: net.NetConnectOpts): net.Socket {
       callback: (bytes, buffer) => {
         const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes)
         used += bytes
+        filled ||= bytes === buffer.length
         return socket.push(chunk)
       },
     },
