@@ -11,6 +11,13 @@ export async function stopAll(processes: TsProcess[]): Promise<void> {
 }
 
 /**
+ * Extra node flags for every reader process, to see inside one without editing the bench:
+ * `BENCH_READER_NODE_FLAGS='--trace-gc --trace-gc-verbose' npm run bench -- --only throughput`.
+ * Its output is then copied to this process's, each line after `reader| `.
+ */
+const traceFlags = (process.env.BENCH_READER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
+
+/**
  * Runs `work` against a fresh relay: an engine process, a `send` worker and a `receive`
  * worker, each its own process (started with `workerFlags`; the reader's also given
  * `readerArgs`), and a client in this one; `work` is given the client and the engine's process.
@@ -25,7 +32,7 @@ export async function withRelay<T>(
 ): Promise<T> {
   const { engine, url } = await spawnEngineProcess()
   const writer = spawnTs(writerScript, [url, 'send'], { nodeFlags: workerFlags })
-  const reader = spawnTs(readerScript, [url, 'receive', ...readerArgs], { nodeFlags: workerFlags })
+  const reader = spawnTs(readerScript, [url, 'receive', ...readerArgs], { nodeFlags: [...workerFlags, ...traceFlags], ...(traceFlags.length > 0 && { echo: 'reader| ' }) })
   await Promise.all([writer.waitForLine(/^READY/), reader.waitForLine(/^READY/)])
   const client = registerWorker(url, { logger: silentLogger })
   try {

@@ -34,12 +34,13 @@ export function registerDemoFunctions(worker: WorkerClient): void {
   worker.registerFunction({ id: 'files.hash', description: 'SHA-256 of a file sent through a channel, with progress messages' }, async ({ file, progress, size }: HashInput) => {
     const hash = createHash('sha256')
     let bytes = 0
-    let reported = 0
+    let reportedMiBs = 0
     for await (const chunk of file) {
       hash.update(chunk)
       bytes += chunk.length
-      if (bytes - reported >= MiB) {
-        reported = bytes
+      // Once per MiB boundary passed: the stream hands over what has arrived, a frame or several.
+      if (Math.floor(bytes / MiB) > reportedMiBs) {
+        reportedMiBs = Math.floor(bytes / MiB)
         progress.sendMessage(JSON.stringify({ bytes, size }))
       }
     }

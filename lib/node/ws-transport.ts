@@ -9,6 +9,7 @@ import { socketFrames } from '../socket/frames'
 import { MaskedFrames } from '../socket/masked-frames'
 import { WITHOUT_CLOSE_TIMEOUT } from '../socket/progress'
 import { FrameSender } from '../socket/sender'
+import { slabReadConnection } from '../socket/slab-reads'
 import type { Liveness, Transport, WireData, WireRole, WireSocket } from '../socket/wire'
 
 /**
@@ -20,8 +21,15 @@ import type { Liveness, Transport, WireData, WireRole, WireSocket } from '../soc
 export function wsTransport(connect: ConnectOptions = {}): Transport {
   return {
     open: (url: string, role: WireRole, protocols?: readonly string[]) =>
-      openSocket(url, { ...connect, protocols }, role === 'worker' ? {} : WITHOUT_CLOSE_TIMEOUT).pipe(map((ws) => new WsWireSocket(ws, role))),
+      openSocket(url, { ...connect, protocols }, socketOptions(url, role)).pipe(map((ws) => new WsWireSocket(ws, role))),
   }
+}
+
+/** A channel reader over plain TCP reads into slabs (see {@link slabReadConnection}); TLS reads stay Node's. */
+function socketOptions(url: string, role: WireRole): object {
+  if (role === 'worker') return {}
+  if (role === 'reader' && url.startsWith('ws:')) return { ...WITHOUT_CLOSE_TIMEOUT, createConnection: slabReadConnection }
+  return WITHOUT_CLOSE_TIMEOUT
 }
 
 class WsWireSocket implements WireSocket {
