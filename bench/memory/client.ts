@@ -23,7 +23,11 @@ async function main(): Promise<void> {
         if (task !== 'idle') continue
         // Both ends connect: the writer on its first message, the reader on subscription.
         // The subscription stays: a reader whose last subscriber leaves closes its channel.
-        const received = new Promise((resolve) => channel.reader.messages$.subscribe({ next: resolve, error: resolve }))
+        const received = new Promise((resolve, reject) => {
+          channel.reader.messages$.subscribe({ next: resolve, error: reject })
+          // A refused writer (say, past maxConnectionsPerAddress) would leave its reader waiting for it.
+          channel.writer.closed$.subscribe({ error: reject })
+        })
         channel.writer.sendMessage('open')
         await received
       }
