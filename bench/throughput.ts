@@ -67,6 +67,30 @@ async function direct(transfer: Transfer): Promise<ThroughputRun> {
   return { name, bytes, frameBytes: transfer.frameBytes, mibPerSecond: bytes / 1048576 / seconds, cpuPerGiB: { writer: Number(clientCpu) / gib, reader: cpuSeconds / gib } }
 }
 
+/** The direct pipe's two ends with a process between them that only forwards frames (bare-relay.ts): the floor for any relay. */
+async function bareRelay(transfer: Transfer): Promise<ThroughputRun> {
+  const name = 'bare ws relay (a process that only forwards frames)'
+  const server = spawnTs('bench/throughput/direct.ts', ['server', String(transfer.bytes)])
+  const [, serverPort] = await server.waitForLine(/^PORT (\d+)/)
+  const relay = spawnTs('bench/throughput/bare-relay.ts', [`ws://127.0.0.1:${serverPort}`])
+  const [, relayPort] = await relay.waitForLine(/^PORT (\d+)/)
+  const client = spawnTs('bench/throughput/direct.ts', ['client', `ws://127.0.0.1:${relayPort}`, String(transfer.bytes), String(transfer.frameBytes)])
+  const [, json] = await server.waitForLine(/^RESULT (.*)$/, 10 * 60_000)
+  const [, clientCpu] = await client.waitForLine(/^CPU (\S+)/)
+  const [, relayCpu] = await relay.waitForLine(/^CPU (\S+)/)
+  await stopAll([server, relay, client])
+  const { bytes, seconds, cpuSeconds } = JSON.parse(json) as { bytes: number; seconds: number; cpuSeconds: number }
+  checkMoved(name, transfer, bytes)
+  const gib = bytes / 1024 ** 3
+  return {
+    name,
+    bytes,
+    frameBytes: transfer.frameBytes,
+    mibPerSecond: bytes / 1048576 / seconds,
+    cpuPerGiB: { writer: Number(clientCpu) / gib, engine: Number(relayCpu) / gib, reader: cpuSeconds / gib },
+  }
+}
+
 /**
  * One transfer through a fresh engine. The clock starts here, just before the transfer is
  * requested, and stops when the reader has checked the last byte (its hrtime, the machine's
@@ -128,6 +152,7 @@ export async function throughput(sizeMiB: number, rounds: number): Promise<Throu
   const small: Transfer = { bytes: bytesOfMiB(sizeMiB / SMALL_WRITES_SHARE), frameBytes: 1024 }
   const largePaths: Array<() => Promise<ThroughputRun>> = [
     () => direct(large),
+    () => bareRelay(large),
     () => relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, large, 'rx'),
     () => relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, large, 'stream'),
     () => relayed('rx-channels, RxJS path, reader in credit mode', sdk, sdk, large, 'rx', [], ['credit']),
@@ -139,6 +164,7 @@ export async function throughput(sizeMiB: number, rounds: number): Promise<Throu
   ]
   const smallPaths: Array<() => Promise<ThroughputRun>> = [
     () => direct(small),
+    () => bareRelay(small),
     () => relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, small, 'rx'),
     () => relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, small, 'stream'),
     () => relayed('official iii-sdk ends, same engine', iii, iii, small, 'stream'),
