@@ -1,6 +1,6 @@
 import net from 'net'
 
-/** Node's own read size: a read is never offered less room than this, and the first slab holds one. */
+/** Node's own read size: a read into a slab is never offered less room than this, and the first slab holds one. */
 const MIN_READ_BYTES = 64 * 1024
 /**
  * Slabs double up to this, but only after a read filled all the room it was offered: a socket
@@ -8,6 +8,13 @@ const MIN_READ_BYTES = 64 * 1024
  * than the copies they save.
  */
 const MAX_SLAB_BYTES = 512 * 1024
+/**
+ * After a small read that did not fill its room (a ping, a pong, a text message: the socket has
+ * caught up), the next read is offered a buffer of this size instead of a slab. The socket holds
+ * the buffer its next read goes to for as long as it waits, so an idle reader holds this rather
+ * than a slab; a read that fills it brings the slabs back.
+ */
+const IDLE_READ_BYTES = 4 * 1024
 
 /**
  * A TCP connection for ws's `createConnection` whose reads land back to back in slabs rather
@@ -17,16 +24,24 @@ const MAX_SLAB_BYTES = 512 * 1024
  * takes all the room left in the slab, so a frame usually lies within one read and ws hands
  * it on as a view: the bytes are written once, by the kernel, and the off-heap garbage that
  * drives V8's scavenges and full GCs is about halved. A chunk kept by the application keeps
- * its slab alive (as a view keeps its 64 KiB read alive without this).
+ * its slab alive (as a view keeps its 64 KiB read alive without this). Between bursts the
+ * socket waits with a small buffer, not a slab (see {@link IDLE_READ_BYTES}).
  */
 export function slabReadConnection(options: net.NetConnectOpts): net.Socket {
-  let slab = Buffer.allocUnsafe(MIN_READ_BYTES)
+  let slab: Buffer | undefined
+  let slabBytes = MIN_READ_BYTES
   let used = 0
   /** Whether a read filled all the room it was offered: the peer sends faster than we read. */
   let filled = false
+  let idle = false
   const room = (): Buffer => {
-    if (slab.length - used < MIN_READ_BYTES) {
-      slab = Buffer.allocUnsafe(filled ? Math.min(slab.length * 2, MAX_SLAB_BYTES) : slab.length)
+    if (idle) {
+      slab = undefined
+      return Buffer.allocUnsafe(IDLE_READ_BYTES)
+    }
+    if (slab === undefined || slab.length - used < MIN_READ_BYTES) {
+      if (slab !== undefined && filled) slabBytes = Math.min(slabBytes * 2, MAX_SLAB_BYTES)
+      slab = Buffer.allocUnsafe(slabBytes)
       used = 0
       filled = false
     }
@@ -42,8 +57,12 @@ export function slabReadConnection(options: net.NetConnectOpts): net.Socket {
       // Through the stream's own buffer, so ordering, pause and end behave as without this.
       callback: (bytes, buffer) => {
         const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes)
-        used += bytes
-        filled ||= bytes === buffer.length
+        const full = bytes === buffer.length
+        if (buffer.buffer === slab?.buffer) {
+          used += bytes
+          filled ||= full
+        }
+        idle = !full && bytes < IDLE_READ_BYTES
         return socket.push(chunk)
       },
     },

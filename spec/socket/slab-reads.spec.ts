@@ -61,13 +61,36 @@ describe('slabReadConnection', () => {
     client.close()
   })
 
-  it('hands a frame that lies within one read on as a view of its slab, not a copy', async () => {
-    onClient = (ws) => ws.on('message', () => ws.send(Buffer.alloc(1000, 7)))
-    const { client, received } = await open(1)
+  /** The server answers each text message from the client with `reply(message)`, frame by frame. */
+  const replying = (reply: (message: string) => Buffer[]) => (onClient = (ws) => ws.on('message', (data) => reply(String(data)).forEach((frame) => ws.send(frame))))
+
+  it('hands frames that lie within one read on as views of its slab, not copies', async () => {
+    const burst = [Buffer.alloc(100 * 1024, 1), ...Array.from({ length: 20 }, (_, index) => Buffer.alloc(10_000, index + 2))]
+    replying(() => burst)
+    const { client, received } = await open(burst.length)
     client.send('go')
-    const [data] = await received
-    expect(data.equals(Buffer.alloc(1000, 7))).to.equal(true)
-    expect(data.buffer.byteLength).to.be.at.least(64 * 1024)
+    const frames = await received
+    frames.forEach((data, index) => expect(data.equals(burst[index]), `frame ${index}`).to.equal(true))
+    // ws copies a frame that spans two reads into a buffer of its own length (10,000 bytes here).
+    expect(frames.slice(1).some((data) => data.buffer.byteLength >= 64 * 1024)).to.equal(true)
+    client.close()
+  })
+
+  it('waits between bursts with a 4 KiB buffer for its next read, not a slab, so an idle reader holds little', async () => {
+    const burst = [Buffer.alloc(100 * 1024, 1), ...Array.from({ length: 20 }, (_, index) => Buffer.alloc(10_000, index + 2))]
+    replying((message) => (message === 'burst' ? burst : [Buffer.alloc(100, message.length)]))
+    const replies: Buffer[] = []
+    const { client, received } = await open(1 + burst.length + 2, (ws, count) => {
+      if (count === 1) ws.send('burst')
+      if (count === 1 + burst.length) ws.send('small')
+      if (count === 2 + burst.length) ws.send('small again')
+    })
+    client.on('message', (data: Buffer) => replies.push(data))
+    client.send('hello')
+    await received
+    // After the upgrade response (a small read) and after a small frame, the next read had 4 KiB of room.
+    expect(replies[0].buffer.byteLength).to.be.at.most(4 * 1024)
+    expect(replies[replies.length - 1].buffer.byteLength).to.be.at.most(4 * 1024)
     client.close()
   })
 
