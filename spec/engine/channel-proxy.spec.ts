@@ -244,7 +244,7 @@ describe('channels across engines: an end that reaches another node is proxied t
     // Long enough that one turn of this busy process (three engines, workers, ends) does not outlast a beat.
     const steady = useStaticCluster(['A', 'B', 'C'], () => ({ heartbeatMs: KEEP_ALIVE_HEARTBEAT_MS }))
 
-    it('keeps a proxied SDK reader that paused its own socket alive on both nodes, however many heartbeats pass, and it then reads everything', async () => {
+    it('keeps a proxied SDK reader that paused its own socket alive, however many heartbeats pass, and it then reads everything', async () => {
       const creator = await worker(steady.engines.A.url)
       const { writer, readerRef, writerRef } = await creator.createChannel()
       const reader = openChannelEnd(readerRef, { engineUrl: steady.engines.C.url, keepAlive: { pingIntervalMs: KEEP_ALIVE_HEARTBEAT_MS / 3 } }) as ChannelReader
@@ -266,7 +266,8 @@ describe('channels across engines: an end that reaches another node is proxied t
       writer.stream.end()
       // Surviving this many windows of both heartbeats without reading is the behaviour under test.
       await new Promise((resolve) => setTimeout(resolve, 6 * KEEP_ALIVE_HEARTBEAT_MS))
-      expect(steady.engines.A.stats().channels).to.equal(1)
+      // The proxy on C still carries the end. The home, A, may have finished the channel by now: it
+      // does once every byte has left it, and the kernel buffers and C's bound on the way can take them all.
       expect(steady.engines.C.stats().proxiedEnds).to.equal(1)
       demand.next(Number.MAX_SAFE_INTEGER)
       expect(await received).to.equal(total * 64 * 1024)
