@@ -37,8 +37,11 @@ export function routeUpgrades(state: EngineState, routing: UpgradeRouting): (req
   const servers = createSocketServers(state.limits)
   const refuseUpgrade = refusingWith(state.events)
   const told = (status: number) => state.events.next({ type: 'socket_refused', status })
+  // Made once, outside the function below: a listener made in it would keep that call's scope, and
+  // with it the request (headers and all), alive for as long as the socket is open.
+  const logSocketError = (error: Error) => logger.debug(`upgrade socket error: ${error.message}`)
   return (request, socket, head) => {
-    socket.on('error', (error) => logger.debug(`upgrade socket error: ${error.message}`))
+    socket.on('error', logSocketError)
     if (routing.closing()) {
       refuseUpgrade(socket, 503, SHUTDOWN_REASON)
       return
