@@ -1,32 +1,24 @@
 import { expect } from 'chai'
 import { spawnTs, type TsProcess } from '../../demos/support/processes'
-import { silentLogger, startEngine, type Engine } from '../../lib'
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver'
+import { useOtlpEngine, type ReceivedSpan } from '../support/otlp-receiver'
 import { useWorkers } from '../support/workers'
 
 describe('one trace across official iii-sdk workers and the engine (otlpEndpoint)', function () {
   this.timeout(60_000)
   const worker = useWorkers()
   const peers: TsProcess[] = []
-  let receiver: OtlpReceiver
-  let engine: Engine
 
-  beforeEach(async () => {
-    receiver = await startOtlpReceiver()
-    engine = await startEngine({ port: 0, logger: silentLogger, otlpEndpoint: receiver.url })
-  })
-
+  // Defined before useOtlpEngine's hooks, so the peers are gone before the engine closes.
   afterEach(async () => {
     for (const peer of peers.splice(0)) {
       peer.kill('SIGKILL')
       await peer.exited
     }
-    await engine.close()
-    await receiver.close()
   })
+  const otlp = useOtlpEngine()
 
   const peer = async (name: string) => {
-    const child = spawnTs('spec/fixtures/iii-peer.ts', [engine.url, name])
+    const child = spawnTs('spec/fixtures/iii-peer.ts', [otlp.engine.url, name])
     peers.push(child)
     await child.waitForLine(/^READY/)
   }
@@ -34,7 +26,7 @@ describe('one trace across official iii-sdk workers and the engine (otlpEndpoint
   it('links caller span -> engine span -> handler span when one official worker calls another', async () => {
     await peer('a')
     await peer('b')
-    const ours = await worker(engine.url)
+    const ours = await worker(otlp.engine.url)
     // a.call runs in a's span "execute a.call" and calls b.echo from there.
     expect(await ours.trigger({ function_id: 'a.call', payload: { function_id: 'b.echo', payload: { n: 1 } } })).to.deep.equal({
       ok: true,
@@ -42,13 +34,13 @@ describe('one trace across official iii-sdk workers and the engine (otlpEndpoint
     })
     // The official clients send their spans on /otel as they end (every 100 ms); the engine forwards them.
     const named = (name: string, spans: ReceivedSpan[]) => spans.find((span) => span.name === name)
-    await receiver.until(() => {
-      const spans = receiver.spans()
+    await otlp.receiver.until(() => {
+      const spans = otlp.receiver.spans()
       return named('execute a.call', spans) && named('execute b.echo', spans)
     }, 30_000)
     // Closing the engine exports its own spans.
-    await engine.close()
-    const spans = receiver.spans()
+    await otlp.engine.close()
+    const spans = otlp.receiver.spans()
     const span = (name: string) => {
       const found = named(name, spans)
       expect(found, `a span "${name}" among ${spans.map((one) => one.name).join(', ')}`).not.to.equal(undefined)

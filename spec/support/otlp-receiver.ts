@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'http'
 import type { AddressInfo } from 'net'
+import { silentLogger, startEngine, type Engine } from '../../lib'
 
 /** One request the receiver took: its path, content type and body. */
 export interface OtlpRequest {
@@ -108,4 +109,21 @@ function spansOf(request: {
       })),
     )
   })
+}
+
+/**
+ * For each test, a receiver and an engine exporting to it (`otlpEndpoint`), closed after it,
+ * engine first. Its hooks run where the call stands among the suite's own.
+ */
+export function useOtlpEngine(): { readonly receiver: OtlpReceiver; readonly engine: Engine } {
+  const context = {} as { receiver: OtlpReceiver; engine: Engine }
+  beforeEach(async () => {
+    context.receiver = await startOtlpReceiver()
+    context.engine = await startEngine({ port: 0, logger: silentLogger, otlpEndpoint: context.receiver.url })
+  })
+  afterEach(async () => {
+    await context.engine.close()
+    await context.receiver.close()
+  })
+  return context
 }

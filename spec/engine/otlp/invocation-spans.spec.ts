@@ -1,8 +1,7 @@
 import { expect } from 'chai'
 import { execFileSync } from 'child_process'
-import { silentLogger, startEngine, type Engine } from '../../../lib'
 import { rawWorker, registered, sendJson, type RawWorker } from '../../support/engine'
-import { startOtlpReceiver, type OtlpReceiver } from '../../support/otlp-receiver'
+import { useOtlpEngine } from '../../support/otlp-receiver'
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const CALLER_SPAN_ID = '00f067aa0ba902b7'
@@ -16,21 +15,12 @@ async function worker(url: string): Promise<{ raw: RawWorker; id: string }> {
 }
 
 describe("the engine's spans of invocations (otlpEndpoint)", () => {
-  let receiver: OtlpReceiver
-  let engine: Engine
-  beforeEach(async () => {
-    receiver = await startOtlpReceiver()
-    engine = await startEngine({ port: 0, logger: silentLogger, otlpEndpoint: receiver.url })
-  })
-  afterEach(async () => {
-    await engine.close()
-    await receiver.close()
-  })
+  const otlp = useOtlpEngine()
 
   it('makes a span child of the caller’s traceparent, and passes the handler a traceparent naming it', async () => {
-    const handler = await worker(engine.url)
+    const handler = await worker(otlp.engine.url)
     await registered(handler.raw, 'math.add')
-    const caller = await worker(engine.url)
+    const caller = await worker(otlp.engine.url)
     const sent = { type: 'invokefunction', invocation_id: 'inv-1', function_id: 'math.add', data: { a: 2, b: 3 }, traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`, baggage: 'user=alice' }
     sendJson(caller.raw.ws, sent)
     const invocation = await handler.raw.next('invokefunction')
@@ -43,8 +33,8 @@ describe("the engine's spans of invocations (otlpEndpoint)", () => {
     expect(await caller.raw.next('invocationresult')).to.deep.include({ invocation_id: 'inv-1', result: 5 })
 
     // Closing the engine exports the spans that ended.
-    await engine.close()
-    expect(receiver.spans()).to.deep.equal([
+    await otlp.engine.close()
+    expect(otlp.receiver.spans()).to.deep.equal([
       {
         service: 'rx-channels-engine',
         name: 'invoke math.add',
@@ -62,29 +52,29 @@ describe("the engine's spans of invocations (otlpEndpoint)", () => {
   })
 
   it('starts a trace for a caller that sends no traceparent, and marks a failed invocation with its code', async () => {
-    const handler = await worker(engine.url)
+    const handler = await worker(otlp.engine.url)
     await registered(handler.raw, 'math.fail')
-    const caller = await worker(engine.url)
+    const caller = await worker(otlp.engine.url)
     sendJson(caller.raw.ws, { type: 'invokefunction', invocation_id: 'inv-2', function_id: 'math.fail', data: {} })
     const invocation = await handler.raw.next('invokefunction')
     const [, traceId, engineSpanId] = TRACEPARENT.exec(String(invocation.traceparent)) ?? []
     sendJson(handler.raw.ws, { type: 'invocationresult', invocation_id: invocation.invocation_id, function_id: 'math.fail', error: { code: 'bad_input', message: 'no' } })
     await caller.raw.next('invocationresult')
-    await engine.close()
-    const [span] = receiver.spans()
+    await otlp.engine.close()
+    const [span] = otlp.receiver.spans()
     expect(span).to.deep.include({ traceId, spanId: engineSpanId, parentSpanId: '' })
     expect(span.attributes).to.deep.include({ 'rx_channels.outcome': 'error', 'rx_channels.error_code': 'bad_input' })
   })
 
   it('gives a fire-and-forget invocation a span too, with outcome sent', async () => {
-    const handler = await worker(engine.url)
+    const handler = await worker(otlp.engine.url)
     await registered(handler.raw, 'log.write')
-    const caller = await worker(engine.url)
+    const caller = await worker(otlp.engine.url)
     sendJson(caller.raw.ws, { type: 'invokefunction', function_id: 'log.write', data: 'line', traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` })
     const invocation = await handler.raw.next('invokefunction')
     const [, , engineSpanId] = TRACEPARENT.exec(String(invocation.traceparent)) ?? []
-    await engine.close()
-    expect(receiver.spans().map(({ name, spanId, parentSpanId, attributes }) => ({ name, spanId, parentSpanId, outcome: attributes['rx_channels.outcome'] }))).to.deep.equal([
+    await otlp.engine.close()
+    expect(otlp.receiver.spans().map(({ name, spanId, parentSpanId, attributes }) => ({ name, spanId, parentSpanId, outcome: attributes['rx_channels.outcome'] }))).to.deep.equal([
       { name: 'invoke log.write', spanId: engineSpanId, parentSpanId: CALLER_SPAN_ID, outcome: 'sent' },
     ])
   })
