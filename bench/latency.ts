@@ -2,12 +2,14 @@
 // by two processes, so this times round trips instead: a ping worker writes on channel A, an
 // echo worker reads A and writes each message back on channel B, which the ping worker reads;
 // a round trip crosses the engine twice. The direct ws pipe does the same echo without engine,
-// and the bare relay through a process that only forwards frames (bench/latency/relay.ts): two
-// hops each way, as through the engine, so that row is the floor for any relay. Rounds run
-// interleaved (direct, relay, engine, direct, ...), each in fresh processes; each figure is
-// the median of its rounds.
+// the same echo through relays with two hops each way, as through the engine: byte relays that
+// parse nothing (bench/support/byte-relay.ts, the floor for any relay) and the bare relay, a
+// process that only forwards frames (bench/latency/relay.ts, the floor for a ws relay). Rounds
+// run interleaved (direct, relays, engine, direct, ...), each in fresh processes; each figure
+// is the median of its rounds.
 import { registerWorker, silentLogger } from '../lib'
 import { spawnTs } from '../demos/support/processes'
+import { BYTE_RELAY_NAMES, byteRelayKinds, startByteRelay, type ByteRelayKind } from './support/byte-relay'
 import { median } from './support/median'
 import { stopAll } from './support/relay'
 import { spawnEngineProcess } from './support/spawn-engine'
@@ -21,15 +23,17 @@ export interface LatencyResult {
 
 type RoundTrips = Omit<LatencyResult, 'name'>
 
-async function direct(count: number): Promise<RoundTrips> {
+/** The direct pipe's ping and echo, connected straight or through a byte relay (one connection: two hops each way). */
+async function direct(count: number, through?: ByteRelayKind): Promise<RoundTrips> {
   const server = spawnTs('bench/latency/direct.ts', ['server'])
-  const [, port] = await server.waitForLine(/^PORT (\d+)/)
-  const client = spawnTs('bench/latency/direct.ts', ['client', `ws://127.0.0.1:${port}`, String(count)])
+  const [, serverPort] = await server.waitForLine(/^PORT (\d+)/)
+  const relay = through === undefined ? undefined : await startByteRelay(through, Number(serverPort))
+  const client = spawnTs('bench/latency/direct.ts', ['client', `ws://127.0.0.1:${relay?.port ?? serverPort}`, String(count)])
   try {
     const [, json] = await client.waitForLine(/^RESULT (.*)$/, 5 * 60_000)
     return JSON.parse(json) as RoundTrips
   } finally {
-    await stopAll([client, server])
+    await stopAll([client, server, ...(relay ? [relay.relay] : [])])
   }
 }
 
@@ -76,10 +80,11 @@ async function relayed(count: number): Promise<RoundTrips> {
   }
 }
 
-/** The direct pipe, the bare relay and the engine, interleaved: the median p50 and p99 of `rounds` runs each. */
+/** The direct pipe, the byte relays, the bare relay and the engine, interleaved: the median p50 and p99 of `rounds` runs each. */
 export async function latency(count: number, rounds: number): Promise<LatencyResult[]> {
   const rows = [
-    { name: 'direct ws pipe (no engine)', run: direct },
+    { name: 'direct ws pipe (no engine)', run: (count: number) => direct(count) },
+    ...byteRelayKinds().map((kind) => ({ name: BYTE_RELAY_NAMES[kind], run: (count: number) => direct(count, kind) })),
     { name: 'bare ws relay (a process that only forwards frames)', run: bareRelay },
     { name: 'rx-channels, through the engine', run: relayed },
   ].map((row) => ({ ...row, p50s: [] as number[], p99s: [] as number[] }))

@@ -6,6 +6,7 @@
 // "Benchmarks").
 import { spawnTs } from '../demos/support/processes'
 import { ENGINE_NODE_FLAGS } from '../lib/cli/heap-floor'
+import { BYTE_RELAY_NAMES, byteRelayKinds, startByteRelay, startScriptRelay, type Relay } from './support/byte-relay'
 import { cpuSecondsOf } from './support/cpu'
 import { median } from './support/median'
 import { bytesOfMiB } from './support/pattern'
@@ -67,19 +68,17 @@ async function direct(transfer: Transfer): Promise<ThroughputRun> {
   return { name, bytes, frameBytes: transfer.frameBytes, mibPerSecond: bytes / 1048576 / seconds, cpuPerGiB: { writer: Number(clientCpu) / gib, reader: cpuSeconds / gib } }
 }
 
-/** The direct pipe's two ends with a process between them that only forwards frames (bare-relay.ts): the floor for any relay. */
-async function bareRelay(transfer: Transfer): Promise<ThroughputRun> {
-  const name = 'bare ws relay (a process that only forwards frames)'
+/** The direct pipe's two ends with a relay process between them, started in front of the server. */
+async function throughRelay(name: string, transfer: Transfer, start: (serverPort: number) => Promise<Relay>): Promise<ThroughputRun> {
   const server = spawnTs('bench/throughput/direct.ts', ['server', String(transfer.bytes)])
   const [, serverPort] = await server.waitForLine(/^PORT (\d+)/)
-  const relay = spawnTs('bench/throughput/bare-relay.ts', [`ws://127.0.0.1:${serverPort}`])
-  const [, relayPort] = await relay.waitForLine(/^PORT (\d+)/)
-  const client = spawnTs('bench/throughput/direct.ts', ['client', `ws://127.0.0.1:${relayPort}`, String(transfer.bytes), String(transfer.frameBytes)])
+  const { relay, port, cpuSeconds } = await start(Number(serverPort))
+  const client = spawnTs('bench/throughput/direct.ts', ['client', `ws://127.0.0.1:${port}`, String(transfer.bytes), String(transfer.frameBytes)])
   const [, json] = await server.waitForLine(/^RESULT (.*)$/, 10 * 60_000)
   const [, clientCpu] = await client.waitForLine(/^CPU (\S+)/)
-  const [, relayCpu] = await relay.waitForLine(/^CPU (\S+)/)
+  const relayCpu = await cpuSeconds()
   await stopAll([server, relay, client])
-  const { bytes, seconds, cpuSeconds } = JSON.parse(json) as { bytes: number; seconds: number; cpuSeconds: number }
+  const { bytes, seconds, cpuSeconds: serverCpu } = JSON.parse(json) as { bytes: number; seconds: number; cpuSeconds: number }
   checkMoved(name, transfer, bytes)
   const gib = bytes / 1024 ** 3
   return {
@@ -87,9 +86,19 @@ async function bareRelay(transfer: Transfer): Promise<ThroughputRun> {
     bytes,
     frameBytes: transfer.frameBytes,
     mibPerSecond: bytes / 1048576 / seconds,
-    cpuPerGiB: { writer: Number(clientCpu) / gib, engine: Number(relayCpu) / gib, reader: cpuSeconds / gib },
+    cpuPerGiB: { writer: Number(clientCpu) / gib, engine: relayCpu / gib, reader: serverCpu / gib },
   }
 }
+
+/** A process that only forwards frames (bare-relay.ts): the floor for a ws relay, as the direct pipe is for the ends. */
+const bareRelay = (transfer: Transfer) =>
+  throughRelay('bare ws relay (a process that only forwards frames)', transfer, (serverPort) =>
+    startScriptRelay('bench/throughput/bare-relay.ts', [`ws://127.0.0.1:${serverPort}`]),
+  )
+
+/** Relays that forward bytes without parsing a frame: below any ws relay (byte-relay.ts). */
+const byteRelays = (transfer: Transfer): Array<() => Promise<ThroughputRun>> =>
+  byteRelayKinds().map((kind) => () => throughRelay(BYTE_RELAY_NAMES[kind], transfer, (serverPort) => startByteRelay(kind, serverPort)))
 
 /**
  * One transfer through a fresh engine. The clock starts here, just before the transfer is
@@ -152,6 +161,7 @@ export async function throughput(sizeMiB: number, rounds: number): Promise<Throu
   const small: Transfer = { bytes: bytesOfMiB(sizeMiB / SMALL_WRITES_SHARE), frameBytes: 1024 }
   const largePaths: Array<() => Promise<ThroughputRun>> = [
     () => direct(large),
+    ...byteRelays(large),
     () => bareRelay(large),
     () => relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, large, 'rx'),
     () => relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, large, 'stream'),
@@ -164,6 +174,7 @@ export async function throughput(sizeMiB: number, rounds: number): Promise<Throu
   ]
   const smallPaths: Array<() => Promise<ThroughputRun>> = [
     () => direct(small),
+    ...byteRelays(small),
     () => bareRelay(small),
     () => relayed('rx-channels, RxJS path (Flow.to -> chunks$)', sdk, sdk, small, 'rx'),
     () => relayed('rx-channels, Node streams (writer.stream -> reader.stream)', sdk, sdk, small, 'stream'),

@@ -1,4 +1,4 @@
-// The least a relay process can do for one channel's bytes, the floor for the engine as the
+// The least a ws relay process can do for one channel's bytes, the floor for the engine as the
 // direct pipe is the floor for the ends: `bare-relay.ts UPSTREAM_URL` listens (prints its
 // port) and, for the one client that connects, opens a socket to UPSTREAM_URL (the direct
 // pipe's server, which checks every byte) and forwards each frame each way, nothing more: no

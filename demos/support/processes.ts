@@ -11,7 +11,7 @@ export interface WaitOptions {
   readonly since?: number
 }
 
-/** A child Node process running a TypeScript file of this repository. */
+/** A child process started here: most often Node running a TypeScript file of this repository. */
 export interface TsProcess {
   readonly child: ChildProcess
   /** Resolves with the first line matching `pattern`; rejects if the process exits first or `timeoutMs` passes. */
@@ -52,7 +52,12 @@ export function spawnTs(
 
 /** Runs `node ...args` as its own OS process (in the repository root unless `cwd` says otherwise); `label` names it in errors. */
 export function spawnNode(args: readonly string[], options: SpawnOptions & { label: string; cwd?: string }): TsProcess {
-  const child = spawn(process.execPath, args, {
+  return spawnCommand(process.execPath, args, options)
+}
+
+/** Runs `command ...args` as its own OS process, watched as {@link spawnNode} watches node. */
+export function spawnCommand(command: string, args: readonly string[], options: SpawnOptions & { label: string; cwd?: string }): TsProcess {
+  const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
