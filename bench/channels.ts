@@ -11,6 +11,8 @@ export interface ChannelsResult {
   readonly channels: number
   readonly bytes: number
   readonly mibPerSecond: number
+  /** Seconds from the transfers' request until every channel had its first bytes: how long opening the ends took. */
+  readonly allFlowingSeconds: number
 }
 
 /** What one channel's receiving or sending call reports (see bench/throughput/sdk-worker.ts). */
@@ -21,6 +23,7 @@ interface EndReport {
 
 interface Received extends EndReport {
   readonly bytes: number
+  readonly firstByteNs: number
   readonly endNs: number
 }
 
@@ -33,7 +36,7 @@ const III_WORKER = 'bench/throughput/iii-worker.ts'
  * and CPU of its process over its own span; the spans all but coincide, so a process's figure
  * is the largest any of its calls saw (a sum would count each GC once per channel).
  */
-async function concurrent(name: string, script: string, channels: number, sizeMiB: number, path: 'rx' | 'stream'): Promise<ThroughputRun> {
+async function concurrent(name: string, script: string, channels: number, sizeMiB: number, path: 'rx' | 'stream'): Promise<ThroughputRun & { allFlowingSeconds: number }> {
   const total = bytesOfMiB(sizeMiB)
   const share = (index: number) => Math.floor(total / channels) + (index < total % channels ? 1 : 0)
   return withRelay(script, script, async (client, engine) => {
@@ -54,6 +57,7 @@ async function concurrent(name: string, script: string, channels: number, sizeMi
     const bytes = results.reduce((sum, result) => sum + result.bytes, 0)
     if (bytes !== total) throw new Error(`${name}, ${channels} channels: ${bytes} bytes arrived of the ${total} sent`)
     const seconds = (Math.max(...results.map((result) => result.endNs)) - Number(started)) / 1e9
+    const allFlowingSeconds = (Math.max(...results.map((result) => result.firstByteNs)) - Number(started)) / 1e9
     const gib = bytes / 1024 ** 3
     const most = (reports: readonly EndReport[], key: keyof EndReport) => Math.max(...reports.map((report) => report[key]))
     const engineCpu = engineCpuAtStart !== undefined && engineCpuAtEnd !== undefined ? { engine: (engineCpuAtEnd - engineCpuAtStart) / gib } : {}
@@ -64,6 +68,7 @@ async function concurrent(name: string, script: string, channels: number, sizeMi
       mibPerSecond: bytes / 1048576 / seconds,
       fullGcs: { writer: most(sent, 'fullGcs'), reader: most(results, 'fullGcs') },
       cpuPerGiB: { writer: most(sent, 'cpuSeconds') / gib, ...engineCpu, reader: most(results, 'cpuSeconds') / gib },
+      allFlowingSeconds,
     }
   })
 }
@@ -73,7 +78,7 @@ export async function aggregateThroughput(sizeMiB: number): Promise<ChannelsResu
   const results: ChannelsResult[] = []
   for (const channels of [1, 16, 256]) {
     const run = await concurrent('rx-channels, RxJS path', SDK_WORKER, channels, sizeMiB, 'rx')
-    results.push({ channels, bytes: run.bytes, mibPerSecond: run.mibPerSecond })
+    results.push({ channels, bytes: run.bytes, mibPerSecond: run.mibPerSecond, allFlowingSeconds: run.allFlowingSeconds })
   }
   return results
 }
@@ -102,9 +107,12 @@ export async function channelsVersusOfficial(sizeMiB: number, rounds: number): P
 export function formatChannels(results: readonly ChannelsResult[]): string {
   return [
     `aggregate throughput, ${+(results[0].bytes / 1048576).toFixed(2)} MiB split evenly over the channels in 64 KiB writes (RxJS path), every byte checked, clock from the transfers' request`,
-    'channels | MiB/s | vs 1 channel',
-    '--- | --- | ---',
-    ...results.map((result) => `${result.channels} | ${result.mibPerSecond.toFixed(1)} | ${((result.mibPerSecond / results[0].mibPerSecond) * 100).toFixed(0)} %`),
+    'channels | MiB/s | vs 1 channel | every channel flowing after, s',
+    '--- | --- | --- | ---',
+    ...results.map(
+      (result) =>
+        `${result.channels} | ${result.mibPerSecond.toFixed(1)} | ${((result.mibPerSecond / results[0].mibPerSecond) * 100).toFixed(0)} % | ${result.allFlowingSeconds.toFixed(3)}`,
+    ),
   ].join('\n')
 }
 

@@ -36,6 +36,8 @@ export function* patternFrames(bytes: number, frameBytes: number): Generator<Buf
 /** Checks received chunks against the stream; throws at the first byte amiss, or on an end short of or past `expected`. */
 export class PatternCheck {
   private offset = 0
+  /** When the first chunk arrived, on the machine's monotonic clock (hrtime, comparable across processes); 0 until then. */
+  firstByteNs = 0
 
   constructor(private readonly expected: number) {}
 
@@ -44,6 +46,7 @@ export class PatternCheck {
   }
 
   update(chunk: Buffer): void {
+    if (this.firstByteNs === 0) this.firstByteNs = Number(process.hrtime.bigint())
     if (this.offset + chunk.length > this.expected) throw new Error(`received more than the ${this.expected} bytes sent`)
     for (let at = 0; at < chunk.length; at += MAX_SLICE) {
       const piece = chunk.subarray(at, at + MAX_SLICE)

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     const check = new PatternCheck(bytes)
     await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (check.update(chunk), done()) }))
     check.end()
-    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
+    return { bytes: check.bytes, firstByteNs: check.firstByteNs, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   await iii.trigger({ function_id: 'engine::functions::list', payload: {} })
   console.log('READY')

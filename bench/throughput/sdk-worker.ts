@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     else await pipeline(reader.stream, new Writable({ write: (chunk: Buffer, _encoding, done) => (check.update(chunk), done()) }))
     check.end()
     // hrtime is the machine's monotonic clock: the bench compares it with its own request time.
-    return { bytes: check.bytes, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
+    return { bytes: check.bytes, firstByteNs: check.firstByteNs, endNs: Number(process.hrtime.bigint()), fullGcs: fullGcs(), cpuSeconds: ownCpuSeconds() - cpuAtStart }
   })
   await worker.ready()
   console.log('READY')
