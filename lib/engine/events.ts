@@ -45,11 +45,19 @@ export type EngineEvent =
   | { readonly type: 'telemetry_dropped'; readonly signal: TelemetrySignal | 'unknown'; readonly reason: TelemetryDropReason; readonly bytes: number }
   /** With `otlpEndpoint`: a batch of the engine's own invocation spans was exported, or failed to be. */
   | { readonly type: 'engine_spans_exported'; readonly spans: number; readonly ok: boolean }
+  /**
+   * With `otlpEndpoint`: some of the engine's own invocation spans were dropped: `queue_full`
+   * (2048 waited for the collector already), `engine_closed` (the collector had not taken them
+   * within `otlpTimeoutMs` of `close()`).
+   */
+  | { readonly type: 'engine_spans_dropped'; readonly spans: number; readonly reason: EngineSpansDropReason }
 
 /** What an OTLP export carries, by the prefix of its `/otel` frame: `OTLP`, `MTRC` or `LOGS`. */
 export type TelemetrySignal = 'traces' | 'metrics' | 'logs'
 
 export type TelemetryDropReason = 'queue_full' | 'export_failed' | 'unknown_signal'
+
+export type EngineSpansDropReason = 'queue_full' | 'engine_closed'
 
 export type InvocationOutcomeKind = 'ok' | 'error' | 'sent' | 'caller gone'
 

@@ -160,7 +160,8 @@ export class EngineMetrics {
       otlp &&
       counter('otlp_dropped_total', 'Exports from /otel dropped, by signal and reason (queue_full, export_failed, unknown_signal).', ['signal', 'reason'])
     const telemetryDroppedBytes = otlp && counter('otlp_dropped_bytes_total', 'Bytes of the exports from /otel dropped, by reason.', ['reason'])
-    const engineSpans = otlp && counter('otlp_engine_spans_total', "The engine's own invocation spans, by export outcome (exported, failed).", ['outcome'])
+    const engineSpans =
+      otlp && counter('otlp_engine_spans_total', "The engine's own invocation spans, by outcome (exported, failed, queue_full, engine_closed).", ['outcome'])
     if (otlp !== undefined) {
       level('otlp_queued_bytes', 'Bytes of /otel exports held for the OTLP collector now, waiting or on their way (at most maxOtlpQueueBytes).', () => otlp.queuedBytes)
     }
@@ -174,6 +175,8 @@ export class EngineMetrics {
           return telemetryDropped?.inc({ signal: event.signal, reason: event.reason })
         case 'engine_spans_exported':
           return engineSpans?.inc({ outcome: event.ok ? 'exported' : 'failed' }, event.spans)
+        case 'engine_spans_dropped':
+          return engineSpans?.inc({ outcome: event.reason }, event.spans)
         case 'invocation_finished': {
           const outcome = event.outcome === 'caller gone' ? 'caller_gone' : event.outcome
           invocations.inc({ outcome, code: event.code === undefined ? '' : this.codeLabel(event.code) })

@@ -5,7 +5,7 @@ import { clip } from '../../protocol/decode'
 import { ClientWarnings } from '../client-warnings'
 import type { EngineEvent } from '../events'
 import type { EngineLimits } from '../limits'
-import { InvocationSpans } from './invocation-spans'
+import { InvocationSpans, MAX_WAITING_SPANS } from './invocation-spans'
 import { OtlpForwarder } from './otlp-forwarder'
 
 /** What an engine with `otlpEndpoint` sends to the collector: the official clients' telemetry and its own spans. */
@@ -25,9 +25,20 @@ export function startOtlpExport(endpoint: string, limits: EngineLimits, logger: 
   const base = collectorBase(endpoint)
   const forwarder = new OtlpForwarder(base, limits.maxOtlpQueueBytes, limits.otlpTimeoutMs, logger, events, now)
   const warnings = new ClientWarnings(logger, now)
-  const spans = new InvocationSpans(base, limits.otlpTimeoutMs, (count, ok, error) => {
-    events.next({ type: 'engine_spans_exported', spans: count, ok })
-    if (!ok) warnings.warn('otlp:spans_failed', `engine spans dropped: cannot export ${count} to the OTLP collector at ${base}: ${error?.message ?? 'unknown error'}`)
+  const spans = new InvocationSpans(base, limits.otlpTimeoutMs, (count, told) => {
+    switch (told.outcome) {
+      case 'exported':
+        return events.next({ type: 'engine_spans_exported', spans: count, ok: true })
+      case 'failed':
+        events.next({ type: 'engine_spans_exported', spans: count, ok: false })
+        return warnings.warn('otlp:spans_failed', `engine spans dropped: cannot export ${count} to the OTLP collector at ${base}: ${told.error?.message ?? 'unknown error'}`)
+      case 'queue_full':
+        events.next({ type: 'engine_spans_dropped', spans: count, reason: 'queue_full' })
+        return warnings.warn('otlp:spans_queue_full', `engine spans dropped: ${MAX_WAITING_SPANS} wait for the OTLP collector at ${base} already`)
+      case 'engine_closed':
+        events.next({ type: 'engine_spans_dropped', spans: count, reason: 'engine_closed' })
+        return warnings.warn('otlp:spans_closed', `engine spans dropped: the OTLP collector at ${base} had not taken ${count} when the engine closed (otlpTimeoutMs ${limits.otlpTimeoutMs})`)
+    }
   })
   logger.info(`exporting telemetry to the OTLP collector at ${base}: engine spans, and what official clients send on /otel`)
   return {

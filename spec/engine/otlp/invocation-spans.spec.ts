@@ -1,7 +1,9 @@
 import { expect } from 'chai'
 import { execFileSync } from 'child_process'
+import { silentLogger, startEngine, type Engine } from '../../../lib'
 import { rawWorker, registered, sendJson, type RawWorker } from '../../support/engine'
-import { useOtlpEngine } from '../../support/otlp-receiver'
+import { startOtlpReceiver, useOtlpEngine, type OtlpReceiver } from '../../support/otlp-receiver'
+import { httpGet, sample } from '../../support/scrape'
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const CALLER_SPAN_ID = '00f067aa0ba902b7'
@@ -77,6 +79,54 @@ describe("the engine's spans of invocations (otlpEndpoint)", () => {
     expect(otlp.receiver.spans().map(({ name, spanId, parentSpanId, attributes }) => ({ name, spanId, parentSpanId, outcome: attributes['rx_channels.outcome'] }))).to.deep.equal([
       { name: 'invoke log.write', spanId: engineSpanId, parentSpanId: CALLER_SPAN_ID, outcome: 'sent' },
     ])
+  })
+})
+
+describe("the engine's spans when the collector does not answer", () => {
+  const TIMEOUT_MS = 2_000
+  /** More spans than may wait (2048) plus the batches (of 512) that can leave while they are made, even on a loaded machine. */
+  const INVOCATIONS = 4_000
+  let receiver: OtlpReceiver
+  let engine: Engine
+  beforeEach(async () => {
+    receiver = await startOtlpReceiver({ hold: true })
+    engine = await startEngine({ port: 0, logger: silentLogger, otlpEndpoint: receiver.url, otlpTimeoutMs: TIMEOUT_MS })
+  })
+  afterEach(async () => {
+    await engine.close()
+    await receiver.close()
+  })
+
+  it('tells what became of every span (failed, queue_full past 2048 waiting, engine_closed), and close waits about otlpTimeoutMs', async () => {
+    const outcomes = new Map<string, number>()
+    engine.events$.subscribe((event) => {
+      if (event.type === 'engine_spans_exported') outcomes.set(event.ok ? 'exported' : 'failed', (outcomes.get(event.ok ? 'exported' : 'failed') ?? 0) + event.spans)
+      if (event.type === 'engine_spans_dropped') outcomes.set(`dropped ${event.reason}`, (outcomes.get(`dropped ${event.reason}`) ?? 0) + event.spans)
+    })
+    const handler = await worker(engine.url)
+    await registered(handler.raw, 'log.write')
+    let delivered = 0
+    const allDelivered = new Promise<void>((resolve) =>
+      handler.raw.ws.on('message', (data: Buffer) => {
+        if (JSON.parse(data.toString()).type === 'invokefunction' && ++delivered === INVOCATIONS) resolve()
+      }),
+    )
+    const caller = await worker(engine.url)
+    for (let sent = 0; sent < INVOCATIONS; sent++) sendJson(caller.raw.ws, { type: 'invokefunction', function_id: 'log.write', data: sent })
+    await allDelivered
+    await receiver.until(() => (receiver.held > 0 ? true : undefined))
+    const scrape = (await httpGet(engine.url, '/metrics')).body
+    const droppedBeforeClose = sample(scrape, 'rx_channels_otlp_engine_spans_total', { outcome: 'queue_full' })
+    expect(droppedBeforeClose).to.be.greaterThan(0)
+
+    const closing = Date.now()
+    await engine.close()
+    // close() waits otlpTimeoutMs at most for the collector; the rest is room for a loaded machine.
+    expect(Date.now() - closing).to.be.lessThan(4 * TIMEOUT_MS)
+    const total = [...outcomes.values()].reduce((sum, spans) => sum + spans, 0)
+    expect({ total, exported: outcomes.get('exported') ?? 0 }).to.deep.equal({ total: INVOCATIONS, exported: 0 })
+    expect(outcomes.get('dropped queue_full')).to.equal(droppedBeforeClose)
+    expect(outcomes.get('dropped engine_closed')).to.be.greaterThan(0)
   })
 })
 
