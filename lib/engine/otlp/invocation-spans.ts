@@ -37,7 +37,10 @@ export class InvocationSpans implements InvocationTracing {
     told: (spans: number, outcome: SpansOutcome) => void,
   ) {
     const exporter = new OTLPTraceExporter({ url: `${endpoint}/v1/traces`, timeoutMillis: timeoutMs })
-    this.accounted = new AccountedSpans((accounted) => new BatchSpanProcessor(new TellingExporter(exporter, accounted), { exportTimeoutMillis: timeoutMs, maxQueueSize: MAX_WAITING_SPANS }), told)
+    this.accounted = new AccountedSpans(
+      (accounted) => new BatchSpanProcessor(new TellingExporter(exporter, accounted), { exportTimeoutMillis: timeoutMs, maxQueueSize: MAX_WAITING_SPANS }),
+      told,
+    )
     this.provider = new BasicTracerProvider({
       resource: new Resource({ 'service.name': ENGINE_SERVICE_NAME }),
       spanProcessors: [this.accounted],
@@ -76,7 +79,10 @@ export class InvocationSpans implements InvocationTracing {
    */
   async close(): Promise<void> {
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([this.provider.shutdown().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs)))])
+    await Promise.race([
+      this.provider.shutdown().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs))),
+    ])
     clearTimeout(timer)
     this.accounted.close()
   }
